@@ -1,0 +1,128 @@
+package future
+
+import (
+	"errors"
+	"reflect"
+)
+
+// errNilFuture fails a ContinueWithFuture whose function returned neither a
+// future nor an error, and a Flatten whose outer future yielded nil.
+var errNilFuture = errors.New("future: continuation yielded a nil future and a nil error")
+
+// ContinueWith returns a future completed with the result of fn(f), which
+// runs once f is done, whether it succeeded or failed (fn decides what a
+// failure means; Hazelcast's continue_with). fn runs on the goroutine that
+// completes f, or on the calling goroutine, before ContinueWith returns, if f
+// is already done. Extra arguments, which Python passes to continue_with, are
+// captured by the closure in Go.
+//
+// If fn returns an error, the returned future fails with it; when that error
+// is f's own, f's traceback goes with it. If fn panics, the future fails with
+// a *PanicError carrying the panic's stack. If the returned future is
+// completed by someone else first (SetResult, SetException), fn is not run.
+// ContinueWith never blocks and starts no goroutine; completing a chain of
+// any length uses a constant amount of stack. It panics if f or fn is nil.
+func ContinueWith[T, U any](f *Future[T], fn func(*Future[T]) (U, error)) *Future[U] {
+	if f == nil {
+		panic("future: ContinueWith called with a nil future")
+	}
+	if fn == nil {
+		panic("future: ContinueWith called with a nil function")
+	}
+	c := &continuation[T, U]{fn: fn}
+	drain(f.subscribe(c))
+	return &c.result
+}
+
+// continuation is ContinueWith's listener and its result in one allocation.
+type continuation[T, U any] struct {
+	result Future[U]
+	fn     func(*Future[T]) (U, error)
+}
+
+func (c *continuation[T, U]) fire(f *Future[T]) drainer {
+	fn := c.fn
+	c.fn = nil // fire runs once; let fn's captures be collected
+	if c.result.Done() {
+		return nil
+	}
+	v, err, tb := callWith(fn, f)
+	if tb == nil && err != nil && f.err != nil && sameError(err, f.err) {
+		tb = f.tb
+	}
+	_, d := c.result.settle(v, err, tb)
+	return d
+}
+
+// ContinueWithFuture is ContinueWith for a fn that itself returns a future:
+// the returned future completes with that future's outcome (and traceback)
+// once it is done, which is how Hazelcast's continue_with treats a function
+// returning a Future. If fn returns an error, or a nil future with a nil
+// error, the returned future fails at once. fn runs, and panics are treated,
+// as in ContinueWith; nested flattening of any depth uses constant stack. It
+// panics if f or fn is nil.
+func ContinueWithFuture[T, U any](f *Future[T], fn func(*Future[T]) (*Future[U], error)) *Future[U] {
+	if f == nil {
+		panic("future: ContinueWithFuture called with a nil future")
+	}
+	if fn == nil {
+		panic("future: ContinueWithFuture called with a nil function")
+	}
+	c := &flatContinuation[T, U]{fn: fn}
+	drain(f.subscribe(c))
+	return &c.result
+}
+
+// flatContinuation is ContinueWithFuture's listener and its result.
+type flatContinuation[T, U any] struct {
+	result Future[U]
+	fn     func(*Future[T]) (*Future[U], error)
+}
+
+func (c *flatContinuation[T, U]) fire(f *Future[T]) drainer {
+	fn := c.fn
+	c.fn = nil
+	if c.result.Done() {
+		return nil
+	}
+	inner, err, tb := callWith(fn, f)
+	if err == nil && inner == nil {
+		err = errNilFuture
+	}
+	if err != nil {
+		if tb == nil && f.err != nil && sameError(err, f.err) {
+			tb = f.tb
+		}
+		var zero U
+		_, d := c.result.settle(zero, err, tb)
+		return d
+	}
+	return inner.subscribe(relay[U]{&c.result})
+}
+
+// relay copies the outcome of the future it listens to into dst.
+type relay[T any] struct{ dst *Future[T] }
+
+func (r relay[T]) fire(src *Future[T]) drainer {
+	_, d := r.dst.settle(src.value, src.err, src.tb)
+	return d
+}
+
+// Flatten returns a future with the outcome of the inner future that ff
+// yields, once both are done. If ff fails, the result fails with ff's error
+// and traceback; if ff yields a nil future, it fails with an error saying so.
+// Flatten never blocks and starts no goroutine; flattening chains of any
+// depth uses constant stack. It panics if ff is nil.
+func Flatten[T any](ff *Future[*Future[T]]) *Future[T] {
+	if ff == nil {
+		panic("future: Flatten called with a nil future")
+	}
+	return ContinueWithFuture(ff, (*Future[*Future[T]]).Result)
+}
+
+// sameError reports whether a and b are the same error value, without
+// panicking on error types that are not comparable.
+func sameError(a, b error) bool {
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}

@@ -1,0 +1,91 @@
+// Package future provides Future, a typed value that will exist later: the
+// result of work still in progress that many goroutines can wait on, attach
+// callbacks to, chain and combine.
+//
+// It is a Go translation of the Hazelcast Python client's hazelcast.future
+// module (Future, ImmediateFuture, ImmediateExceptionFuture,
+// combine_futures): typed with generics, safe for concurrent use, and built
+// without a goroutine per waiter, callback or continuation.
+//
+// # Producers and consumers
+//
+// A future has two sides. The producer creates a pending future with New (or
+// declares a zero Future) and completes it exactly once, with SetResult on
+// success or SetException on failure. The first completion wins; later calls
+// return false and change nothing, so racing producers need no coordination:
+//
+//	f := future.New[User]()
+//	go func() {
+//		u, err := db.LoadUser(id)
+//		if err != nil {
+//			f.SetException(err)
+//			return
+//		}
+//		f.SetResult(u)
+//	}()
+//
+// Go does the same in one line: future.Go(func() (User, error) { return
+// db.LoadUser(id) }). Completed and Failed make futures that are already
+// done, for results known at once.
+//
+// Consumers read the outcome from any number of goroutines:
+//
+//	u, err := f.Result()
+//
+// # Blocking and non-blocking methods
+//
+// Result, Exception and Traceback block until the future is done.
+// ResultContext blocks until the future is done or a context ends, whichever
+// is first; the future is unaffected by the context. IsSuccess, Done, Running
+// and DoneChan never block; DoneChan's channel works in a select statement.
+// Producing (SetResult, SetException) never waits for other goroutines.
+//
+// # Callbacks and where they run
+//
+// AddDoneCallback, ContinueWith, ContinueWithFuture, Flatten and Combine
+// register work to run when a future is done. That work runs on the
+// goroutine that completes the future, inside its SetResult or SetException
+// call, in the order it was registered, exactly once, with no lock held; if
+// the future is already done, it runs at once on the registering goroutine.
+// No goroutine is started for it. Only Go starts a goroutine.
+//
+// Completion is iterative: completing the head of a chain of a million
+// continuations, or of deeply nested flattened futures, runs every link on
+// the completing goroutine without growing its stack.
+//
+// Keep callbacks short, as with any callback run on someone else's
+// goroutine; hand long work to a goroutine of your own.
+//
+// # Failures, tracebacks and panics
+//
+// A failed future holds an error and, where one was recorded, a *Traceback:
+// the stack where the failure happened. SetException and Failed record the
+// caller's stack; SetExceptionWithTraceback passes one on. A panic in the
+// function given to Go or to a continuation is recovered and fails that
+// future with a *PanicError whose traceback is the panic's stack. A panic in
+// a callback is recovered and logged through log/slog with its stack; the
+// other callbacks still run. Misuse panics at once with a message starting
+// "future: ": a nil error, callback, function or future argument. Completing
+// a future twice is not misuse: the second call returns false.
+//
+// # From Hazelcast to Go
+//
+//	Hazelcast (Python)                      future (Go)
+//	Future()                                New[T]() or var f Future[T]
+//	ImmediateFuture(v)                      Completed(v)
+//	ImmediateExceptionFuture(e, tb)         Failed[T](e)
+//	f.set_result(v)                         f.SetResult(v)
+//	f.set_exception(e)                      f.SetException(e)
+//	f.set_exception(e, tb)                  f.SetExceptionWithTraceback(e, tb)
+//	f.result()                              f.Result()  (value, error)
+//	f.exception()                           f.Exception()
+//	f.traceback()                           f.Traceback()
+//	f.is_success(), f.done(), f.running()   f.IsSuccess(), f.Done(), f.Running()
+//	f.add_done_callback(cb)                 f.AddDoneCallback(cb)
+//	f.continue_with(fn, *args)              ContinueWith(f, fn), with args captured by fn
+//	f.continue_with(fn returning a Future)  ContinueWithFuture(f, fn)
+//	combine_futures(fs)                     Combine(fs...)
+//
+// Go adds ResultContext and DoneChan for waiting with a context or in a
+// select, and Go for running a function as a future.
+package future

@@ -1,0 +1,252 @@
+package future
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// Future is the result of an asynchronous computation: a value of type T or
+// an error, available once the future is done.
+//
+// A Future has two sides. The producer completes it once, with SetResult,
+// SetException or SetExceptionWithTraceback; the first completion wins and
+// later ones return false. Consumers read it any number of times, from any
+// number of goroutines: Result, ResultContext, Exception and Traceback block
+// until it is done; IsSuccess, Done, Running and DoneChan never block; and
+// AddDoneCallback arranges for a function to run when it is done.
+//
+// The zero value is a pending future ready to use. A Future must not be
+// copied after first use. All methods are safe for concurrent use.
+type Future[T any] struct {
+	noCopy noCopy
+
+	// state holds the stateClaimed, stateDone and stateWaiters bits. It is
+	// the lock-free fast path: readers of a done future and completers of a
+	// future nobody waits for never touch mu.
+	state atomic.Uint32
+
+	// mu guards done, first and rest until the future is done. Registration
+	// sets stateWaiters while holding mu, so a completer that sees the bit
+	// knows it must take mu before it looks at them.
+	mu   sync.Mutex
+	done chan struct{} // made lazily, only when someone must block
+	// first holds the first callback inline, so the common case of a single
+	// callback or continuation allocates no slice; rest holds the others.
+	first listener[T]
+	rest  []listener[T]
+
+	// value, err and tb are written once, by the goroutine that set
+	// stateClaimed, before it sets stateDone; they are read only after
+	// stateDone is observed.
+	value T
+	err   error
+	tb    *Traceback
+}
+
+// The bits of Future.state. A future moves from 0 through stateClaimed (a
+// completer has won and is writing the outcome) to stateClaimed|stateDone.
+// stateWaiters is independent: it records that a channel or callbacks were
+// registered and may be set at any time.
+const (
+	stateClaimed uint32 = 1 << iota
+	stateDone
+	stateWaiters
+)
+
+// noCopy makes go vet's copylocks check report copies of a Future.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// closedChan is the done channel of futures that were already done when
+// DoneChan was first called, so that call need not make one.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
+
+// New returns a pending future. It is equivalent to new(Future[T]).
+func New[T any]() *Future[T] {
+	return new(Future[T])
+}
+
+// Completed returns a future that has already succeeded with v, like
+// Hazelcast's ImmediateFuture. Its SetResult and SetException return false.
+func Completed[T any](v T) *Future[T] {
+	f := new(Future[T])
+	f.value = v
+	f.state.Store(stateClaimed | stateDone)
+	return f
+}
+
+// Failed returns a future that has already failed with err, like Hazelcast's
+// ImmediateExceptionFuture. Its traceback is the stack of the caller of
+// Failed. Failed panics if err is nil.
+func Failed[T any](err error) *Future[T] {
+	if err == nil {
+		panic("future: Failed called with a nil error")
+	}
+	f := new(Future[T])
+	f.err = err
+	f.tb = captureTraceback(1)
+	f.state.Store(stateClaimed | stateDone)
+	return f
+}
+
+// Go runs fn in a new goroutine and returns a future completed with its
+// result: fn's value on a nil error, otherwise fn's error. If fn panics, the
+// future fails with a *PanicError whose traceback is the stack of the panic,
+// and the panic goes no further. Callbacks registered on the future run on
+// fn's goroutine once fn returns. Go panics if fn is nil.
+func Go[T any](fn func() (T, error)) *Future[T] {
+	if fn == nil {
+		panic("future: Go called with a nil function")
+	}
+	f := new(Future[T])
+	go f.run(fn)
+	return f
+}
+
+func (f *Future[T]) run(fn func() (T, error)) {
+	v, err, tb := call(fn)
+	f.complete(v, err, tb)
+}
+
+// SetResult completes f successfully with v and reports whether this call
+// completed it; if f was already done it changes nothing and returns false.
+// Callbacks registered on f run on the calling goroutine before SetResult
+// returns. It never blocks on other goroutines and is safe to race with any
+// other method.
+func (f *Future[T]) SetResult(v T) bool {
+	return f.complete(v, nil, nil)
+}
+
+// SetException completes f with the failure err, recording the caller's stack
+// as its traceback, and reports whether this call completed it; if f was
+// already done it changes nothing and returns false. Callbacks run on the
+// calling goroutine before it returns. SetException panics if err is nil,
+// leaving f as it was.
+func (f *Future[T]) SetException(err error) bool {
+	if err == nil {
+		panic("future: SetException called with a nil error")
+	}
+	if f.state.Load()&stateClaimed != 0 {
+		return false // don't pay for a stack that would be thrown away
+	}
+	return f.fail(err, captureTraceback(1))
+}
+
+// SetExceptionWithTraceback is SetException with the traceback given by the
+// caller (nil for none) instead of the caller's stack; use it to pass on a
+// failure together with the stack where it first happened. It panics if err
+// is nil, leaving f as it was.
+func (f *Future[T]) SetExceptionWithTraceback(err error, tb *Traceback) bool {
+	if err == nil {
+		panic("future: SetExceptionWithTraceback called with a nil error")
+	}
+	return f.fail(err, tb)
+}
+
+func (f *Future[T]) fail(err error, tb *Traceback) bool {
+	var zero T
+	return f.complete(zero, err, tb)
+}
+
+// Result blocks until f is done and returns its value and a nil error, or,
+// if f failed, the zero value and the error.
+func (f *Future[T]) Result() (T, error) {
+	if f.state.Load()&stateDone == 0 {
+		<-f.DoneChan()
+	}
+	return f.value, f.err
+}
+
+// ResultContext is Result bounded by ctx: it returns ctx.Err() if ctx ends
+// before f is done. f itself is not changed and can still complete and be
+// read later. A future that is already done answers even if ctx is done.
+// ResultContext registers nothing that outlives the call. It panics if ctx
+// is nil.
+func (f *Future[T]) ResultContext(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("future: ResultContext called with a nil context")
+	}
+	if f.state.Load()&stateDone == 0 {
+		select {
+		case <-f.DoneChan():
+		case <-ctx.Done():
+			if !f.Done() {
+				var zero T
+				return zero, ctx.Err()
+			}
+		}
+	}
+	return f.value, f.err
+}
+
+// Exception blocks until f is done and returns its error, nil if it
+// succeeded.
+func (f *Future[T]) Exception() error {
+	_, err := f.Result()
+	return err
+}
+
+// Traceback blocks until f is done and returns the stack recorded with its
+// failure; nil if f succeeded or no traceback was recorded.
+func (f *Future[T]) Traceback() *Traceback {
+	f.Result()
+	return f.tb
+}
+
+// IsSuccess reports whether f is done and succeeded. It never blocks.
+func (f *Future[T]) IsSuccess() bool {
+	return f.state.Load()&stateDone != 0 && f.err == nil
+}
+
+// Done reports whether f is done, successfully or not. It never blocks.
+func (f *Future[T]) Done() bool {
+	return f.state.Load()&stateDone != 0
+}
+
+// Running reports whether f is still pending; it is !f.Done(), the name
+// Hazelcast and Python use. It never blocks.
+func (f *Future[T]) Running() bool {
+	return !f.Done()
+}
+
+// DoneChan returns a channel that is closed when f is done, for use in a
+// select statement. Every call returns the same channel. It never blocks.
+func (f *Future[T]) DoneChan() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		if f.state.Or(stateWaiters)&stateDone != 0 {
+			f.done = closedChan
+		} else {
+			f.done = make(chan struct{})
+		}
+	}
+	return f.done
+}
+
+// AddDoneCallback arranges for cb(f) to run once f is done.
+//
+// If f is pending, cb is queued: when f completes, the queued callbacks run
+// in the order they were added, each exactly once, on the goroutine that
+// completed f, after f's outcome is visible and with no lock held. If f is
+// already done, cb runs at once on the calling goroutine, before
+// AddDoneCallback returns (so it may run before callbacks that were queued
+// earlier and are still being run by the completing goroutine).
+//
+// A callback may read f, add callbacks and complete other futures. A panic in
+// cb is recovered and logged with its stack through log/slog; the other
+// callbacks still run and the goroutine that completed f is not affected.
+// AddDoneCallback panics if cb is nil.
+func (f *Future[T]) AddDoneCallback(cb func(*Future[T])) {
+	if cb == nil {
+		panic("future: AddDoneCallback called with a nil callback")
+	}
+	drain(f.subscribe(callback[T](cb)))
+}

@@ -1,0 +1,81 @@
+package future_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gofutures/future"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// patience bounds every wait in the tests: generous, so a loaded machine
+// never fails a correct test, yet a hang fails instead of stalling CI.
+const patience = 10 * time.Second
+
+// await returns f's outcome, failing the test if f is not done in time.
+func await[T any](t testing.TB, f *future.Future[T]) (T, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	v, err := f.ResultContext(ctx)
+	require.NotErrorIs(t, err, context.DeadlineExceeded, "future not done in time")
+	return v, err
+}
+
+// receive waits for a value on ch, failing the test if none comes in time.
+func receive[T any](t testing.TB, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(patience):
+		require.FailNow(t, "nothing received in time")
+		panic("unreachable")
+	}
+}
+
+// errBoom is the failure most tests use.
+type boomError struct{ msg string }
+
+func (e *boomError) Error() string { return e.msg }
+
+var errBoom = &boomError{"boom"}
+
+// logBuffer collects what slog's default logger writes while a test runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// captureLogs points slog's default logger at a buffer until the test ends.
+// Tests that use it must not run in parallel.
+func captureLogs(t *testing.T) *logBuffer {
+	t.Helper()
+	b := new(logBuffer)
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(b, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return b
+}
