@@ -64,19 +64,19 @@ func (f *Future[T]) settle(v T, err error, tb *Traceback) (bool, drainer) {
 		v = zero
 	}
 	f.value, f.err, f.tb = v, err, tb
-	if f.state.Or(stateDone)&stateWaiters == 0 {
-		return true, nil // nobody registered: no lock needed
+	old := f.state.Or(stateDone)
+	if old&stateChan != 0 {
+		close(f.done) // written before stateChan was set, which we saw
+	}
+	if old&stateWaiters == 0 {
+		return true, nil // no listeners: no lock needed
 	}
 	// Registrations hold mu while they check stateDone and add themselves,
 	// so once we hold it every registration that saw f pending is complete,
 	// and every later one sees stateDone and acts on its own.
 	f.mu.Lock()
-	ch := f.done
 	hasCallbacks := f.first != nil
 	f.mu.Unlock()
-	if ch != nil && ch != closedChan {
-		close(ch)
-	}
 	if !hasCallbacks {
 		return true, nil
 	}
@@ -92,7 +92,10 @@ func (f *Future[T]) subscribe(l listener[T]) drainer {
 			if f.first == nil {
 				f.first = l
 			} else {
-				f.rest = append(f.rest, l)
+				if f.rest == nil {
+					f.rest = new([]listener[T])
+				}
+				*f.rest = append(*f.rest, l)
 			}
 			f.mu.Unlock()
 			return nil
@@ -111,7 +114,10 @@ func (f *Future[T]) runCallbacks(q []drainer) []drainer {
 	if d := first.fire(f); d != nil {
 		q = append(q, d)
 	}
-	for _, l := range rest {
+	if rest == nil {
+		return q
+	}
+	for _, l := range *rest {
 		if d := l.fire(f); d != nil {
 			q = append(q, d)
 		}

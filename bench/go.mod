@@ -1,0 +1,13 @@
+module github.com/gofutures/future/bench
+
+go 1.23.0
+
+replace github.com/gofutures/future => ../
+
+require (
+	github.com/Workiva/go-datastructures v1.1.7
+	github.com/gofutures/future v0.0.0-00010101000000-000000000000
+	github.com/samber/mo v1.16.0
+	github.com/sourcegraph/conc v0.3.0
+	golang.org/x/sync v0.16.0
+)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the comparison of future with the floor, the baselines and the peers,
+# and writes RESULTS.md and chart.svg beside this script (raw outputs go to
+# results/). Usage, from anywhere:
+#
+#	bench/run.sh            # -count=5 -benchtime=1s: about 10 minutes on 2 cores
+#	COUNT=10 BENCHTIME=2s bench/run.sh
+#
+# Run it on a quiet machine: other load shows up as noise in every ratio.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+count=${COUNT:-5}
+benchtime=${BENCHTIME:-1s}
+benchstat=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+mkdir -p results
+
+echo "--- go test -bench=. -count=$count -benchtime=$benchtime"
+go test -run='^$' -bench=. -count="$count" -benchtime="$benchtime" -timeout=2h . | tee results/raw.txt
+
+echo "--- benchstat"
+go run "$benchstat" -col /lib results/raw.txt | tee results/benchstat.txt
+
+echo "--- W6: 1,000,000-link chains, one process per library"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/chain" ./cmd/chain
+: >results/w6.txt
+for lib in future recursive mo; do
+	if out=$("$tmp/chain" -lib "$lib" 2>"$tmp/stderr"); then
+		echo "$lib completed: $out" | tee -a results/w6.txt
+	elif grep -q 'stack overflow' "$tmp/stderr"; then
+		echo "$lib **stack overflow** ($(grep -m1 'stack exceeds' "$tmp/stderr" | sed 's/^runtime: //'))" | tee -a results/w6.txt
+	else
+		echo "$lib **failed**: $(head -c 300 "$tmp/stderr" | tr '\n' ' ')" | tee -a results/w6.txt
+	fi
+done
+
+echo "--- report"
+go run ./cmd/report -raw results/raw.txt -w6 results/w6.txt -benchstat results/benchstat.txt -out RESULTS.md -svg chart.svg
+echo "wrote $(pwd)/RESULTS.md and $(pwd)/chart.svg"
