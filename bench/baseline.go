@@ -3,9 +3,11 @@
 // module of its own so that the peers never enter the library's go.sum.
 //
 // Each workload is one _test.go file with one Benchmark function whose
-// sub-benchmarks are named after the library that runs it (floor, future,
-// errgroup, conc, mo, workiva, and the hand-rolled baselines). run.sh runs
-// them, and cmd/report turns the output into RESULTS.md and chart.svg.
+// sub-benchmarks are named lib=NAME after the library that runs it: baseline
+// (the floor, or the hand-rolled code the workload replaces), future,
+// errgroup, conc, mo and workiva, each where it has the operation. Adding a
+// workload is adding a file; run.sh runs them all, summarises them with
+// benchstat -col /lib, and cmd/report writes RESULTS.md and chart.svg.
 package bench
 
 import "sync"

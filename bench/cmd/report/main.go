@@ -290,7 +290,7 @@ func sortedKeys(results map[key]*result, prefix string) []key {
 }
 
 // chart draws, for each workload, a bar per library: its ns/op relative to
-// the workload's baseline, on a log scale from 1/4× to 32×.
+// the workload's baseline, on a log scale from 1/8× to 32×.
 func chart(results map[key]*result) string {
 	colors := map[string]string{
 		"baseline": "#9e9e9e", "future": "#1565c0", "workiva": "#ef6c00",
@@ -298,7 +298,7 @@ func chart(results map[key]*result) string {
 	}
 	const (
 		left, barH, gap, groupGap, plotW = 150.0, 14.0, 3.0, 18.0, 520.0
-		lo, hi                           = 0.25, 32.0
+		lo, hi                           = 0.125, 32.0
 	)
 	x := func(r float64) float64 {
 		r = math.Min(math.Max(r, lo), hi)
