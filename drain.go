@@ -128,9 +128,12 @@ func (f *Future[T]) runCallbacks(q []drainer) []drainer {
 // drain runs the callbacks of d, then of the futures they completed, and so
 // on, breadth first, until none is left. d may be nil.
 func drain(d drainer) {
-	if d == nil {
-		return
+	if d != nil { // small enough to inline: most completions have nothing to drain
+		drainAll(d)
 	}
+}
+
+func drainAll(d drainer) {
 	q := d.runCallbacks(nil)
 	for head := 0; head < len(q); {
 		d := q[head]

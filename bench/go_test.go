@@ -7,31 +7,18 @@ import (
 	"github.com/sourcegraph/conc"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gofutures/future"
+	"github.com/gofutures/future/internal/workloads"
 )
 
 // Go: run a function on a new goroutine and wait for its result.
 func BenchmarkGo(b *testing.B) {
-	b.Run("lib=baseline", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			o := NewOneShot[int]()
-			go o.Set(i)
-			sinkInt += o.Get()
-		}
-	})
-	b.Run("lib=future", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			v, _ := future.Go(func() (int, error) { return i, nil }).Result()
-			sinkInt += v
-		}
-	})
+	b.Run("lib=baseline", workloads.GoFloor)
+	b.Run("lib=future", workloads.GoFuture)
 	b.Run("lib=errgroup", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			var g errgroup.Group
-			var v int
+			v := 0
 			g.Go(func() error { v = i; return nil })
 			sinkErr = g.Wait()
 			sinkInt += v
@@ -41,7 +28,7 @@ func BenchmarkGo(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			var wg conc.WaitGroup
-			var v int
+			v := 0
 			wg.Go(func() { v = i })
 			wg.Wait()
 			sinkInt += v
@@ -50,8 +37,7 @@ func BenchmarkGo(b *testing.B) {
 	b.Run("lib=mo", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			v, _ := mo.NewFuture(func(resolve func(int), _ func(error)) { resolve(i) }).Collect()
-			sinkInt += v
+			sinkInt, sinkErr = mo.NewFuture(func(resolve func(int), _ func(error)) { resolve(i) }).Collect()
 		}
 	})
 }

@@ -1,47 +1,20 @@
 package bench
 
 import (
-	"context"
 	"testing"
 
 	"github.com/Workiva/go-datastructures/futures"
 
-	"github.com/gofutures/future"
+	"github.com/gofutures/future/internal/workloads"
 )
-
-func noopCallback(*future.Future[int]) {}
 
 // The small operations: registering a callback, and reading a future that is
 // already done (the target is no allocation).
 func BenchmarkReads(b *testing.B) {
-	done := future.Completed(1)
-	b.Run("AddDoneCallback-pending/lib=future", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			f := future.New[int]()
-			f.AddDoneCallback(noopCallback)
-			f.SetResult(i)
-		}
-	})
-	b.Run("AddDoneCallback-done/lib=future", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			done.AddDoneCallback(noopCallback)
-		}
-	})
-	b.Run("ResultContext-done/lib=future", func(b *testing.B) {
-		b.ReportAllocs()
-		ctx := context.Background()
-		for i := 0; i < b.N; i++ {
-			sinkInt, sinkErr = done.ResultContext(ctx)
-		}
-	})
-	b.Run("Result-done/lib=future", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			sinkInt, sinkErr = done.Result()
-		}
-	})
+	b.Run("AddDoneCallback-pending/lib=future", workloads.AddDoneCallbackPending)
+	b.Run("AddDoneCallback-done/lib=future", workloads.AddDoneCallbackDone)
+	b.Run("ResultContext-done/lib=future", workloads.ResultContextDone)
+	b.Run("Result-done/lib=future", workloads.ResultDone)
 	b.Run("Result-done/lib=workiva", func(b *testing.B) {
 		b.ReportAllocs()
 		f := futures.NewSelectable()
@@ -50,16 +23,6 @@ func BenchmarkReads(b *testing.B) {
 			sinkAny, sinkErr = f.GetResult()
 		}
 	})
-	b.Run("Done/lib=future", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			sinkBool = done.Done()
-		}
-	})
-	b.Run("IsSuccess/lib=future", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			sinkBool = done.IsSuccess()
-		}
-	})
+	b.Run("Done/lib=future", workloads.Done)
+	b.Run("IsSuccess/lib=future", workloads.IsSuccess)
 }

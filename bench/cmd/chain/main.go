@@ -13,10 +13,8 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/samber/mo"
-
-	"github.com/gofutures/future"
 	"github.com/gofutures/future/bench"
+	"github.com/gofutures/future/internal/workloads"
 )
 
 func main() {
@@ -51,38 +49,22 @@ func main() {
 // returns the tail's value.
 
 func chainFuture(n int) int {
-	head := future.New[int]()
-	tail := head
-	for range n {
-		tail = future.ContinueWith(tail, func(f *future.Future[int]) (int, error) {
-			v, err := f.Result()
-			return v + 1, err
-		})
-	}
+	head, tail := workloads.ChainFuture(n)
 	head.SetResult(0)
 	v, _ := tail.Result()
 	return v
 }
 
 func chainRecursive(n int) int {
-	head := new(bench.MiniFuture[int])
-	tail := head
-	for range n {
-		tail = bench.MiniThen(tail, func(v int, err error) (int, error) { return v + 1, err })
-	}
+	head, tail := workloads.ChainRecursive(n)
 	head.Set(0, nil)
 	v, _ := tail.Peek()
 	return v
 }
 
 func chainMo(n int) int {
-	start := make(chan struct{})
-	head := mo.NewFuture(func(resolve func(int), _ func(error)) { <-start; resolve(0) })
-	tail := head
-	for range n {
-		tail = tail.Then(func(v int) (int, error) { return v + 1, nil })
-	}
-	close(start)
+	head, tail := bench.ChainMo(n)
+	head.Resolve(0)
 	v, _ := tail.Collect()
 	return v
 }

@@ -1,0 +1,13 @@
+// Package bench compares github.com/gofutures/future with a raw one-shot
+// channel (the floor), hand-rolled baselines and other Go libraries. It is a
+// module of its own so that the peers never enter the library's go.sum.
+//
+// The workloads and baselines for future itself are defined once, in the
+// library's internal/workloads package, which its own benchmarks use too;
+// this package adds the peers. Each workload is one _test.go file with one
+// Benchmark function whose sub-benchmarks are named lib=NAME: baseline (the
+// floor, or the hand-rolled code the workload replaces), future, errgroup,
+// conc, mo and workiva, each where it has the operation. Adding a workload
+// is adding a file; run.sh runs them all, summarises them with benchstat
+// -col /lib, and cmd/report writes RESULTS.md and chart.svg.
+package bench
