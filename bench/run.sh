@@ -3,14 +3,14 @@
 # and writes RESULTS.md and chart.svg beside this script (raw outputs go to
 # results/). Usage, from anywhere:
 #
-#	bench/run.sh            # -count=5 -benchtime=1s: about 10 minutes on 2 cores
+#	bench/run.sh            # -count=6 -benchtime=1s: about 10 minutes on 2 cores
 #	COUNT=10 BENCHTIME=2s bench/run.sh
 #
 # Run it on a quiet machine: other load shows up as noise in every ratio.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-count=${COUNT:-5}
+count=${COUNT:-6} # benchstat needs 6 for a 95% confidence interval
 benchtime=${BENCHTIME:-1s}
 benchstat=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 mkdir -p results
@@ -19,7 +19,9 @@ echo "--- go test -bench=. -count=$count -benchtime=$benchtime"
 go test -run='^$' -bench=. -count="$count" -benchtime="$benchtime" -timeout=2h . | tee results/raw.txt
 
 echo "--- benchstat"
-go run "$benchstat" -col /lib results/raw.txt | tee results/benchstat.txt
+# future against each workload's baseline, with confidence intervals; every
+# library's figures are in results/raw.txt and RESULTS.md.
+go run "$benchstat" -filter '/lib:(baseline OR future) -.name:Held' -col /lib results/raw.txt | tee results/benchstat.txt
 
 echo "--- W6: 1,000,000-link chains, one process per library"
 tmp=$(mktemp -d)

@@ -164,8 +164,9 @@ func report(results map[key]*result, cpu, w6, stat, svg string) string {
 	p("# Benchmark results\n\n")
 	p("Written by `bench/run.sh` on %s; do not edit by hand. Every figure is the\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	p("median of %d runs of one `go test -bench` invocation; ratios are to the\n", runs)
-	p("workload's baseline in the same invocation. `benchstat`'s own summary, with\n")
-	p("confidence intervals, is at the end.\n\n")
+	p("workload's baseline in the same invocation. At the end, `benchstat` compares\n")
+	p("future with the baselines, with confidence intervals; the raw output of every\n")
+	p("library is in [results/raw.txt](results/raw.txt).\n\n")
 	p("Machine: %s, %d cores, %s/%s, %s.\n\n", cpu, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	p("![ns/op relative to each workload's baseline](%s)\n\n", svg)
 
