@@ -52,10 +52,12 @@ var libNames = map[string]string{
 // behind explains, for a workload and a peer, why that peer is as fast as or
 // faster than future there; the report prints it only when it is.
 var behind = map[key]string{
-	{"W1", "workiva"}: "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, so it has less to allocate and zero than our 80-byte Future (value, error, traceback, listeners); it boxes the value in an `interface{}`, which costs an allocation only for values that are not small integers or pointers.",
-	{"W2", "workiva"}: "`futures.Selectable` does the same work as our blocking path (a lazily made channel under a mutex); what separates the two is within the noise of a two-goroutine handoff on a shared 2-core machine.",
-	{"W5", "workiva"}: "W5 is dominated by starting and scheduling 1,000 goroutines, which every library pays alike; the libraries differ by a few percent, within the noise.",
-	{"W5", "mo"}:      "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
+	{"W1", "workiva"}:  "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, so it has less to allocate and zero than our 80-byte Future (value, error, traceback, listeners), though it boxes each value in an `interface{}`, a second allocation for any value that is not a small integer.",
+	{"W2", "workiva"}:  "`futures.Selectable` blocks the same way our Result does (a channel made lazily under a mutex); it has no callbacks to look for on completion. The two are within the noise of a two-goroutine handoff on a shared 2-core machine.",
+	{"W5", "workiva"}:  "W5 is dominated by starting and scheduling 1,000 goroutines, which every contender pays alike; the differences are within the noise.",
+	{"W5", "mo"}:       "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
+	{"Go", "errgroup"}: "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one 96-byte allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
+	{"Go", "conc"}:     "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel.",
 }
 
 func main() {
