@@ -5,10 +5,11 @@ import "sync/atomic"
 // Combine returns a future that completes once every one of fs is done,
 // whatever their outcomes, as Hazelcast's combine_futures does. If all
 // succeeded, it succeeds with their values in argument order. If any failed,
-// it fails with the error (and traceback) of the first input to fail, in
-// completion order; inputs already done when Combine is called count in
-// argument order. With no arguments it returns a future that has already
-// succeeded with an empty, non-nil slice.
+// it fails with the error (and traceback) of the first failure it observed:
+// inputs already done when Combine is called are observed in argument order,
+// the others as they complete (for inputs completing at the same moment on
+// different goroutines, whichever is observed first). With no arguments it
+// returns a future that has already succeeded with an empty, non-nil slice.
 //
 // Combine never blocks and starts no goroutine: the result is completed on
 // the goroutine that completes the last input, or before Combine returns if

@@ -5,9 +5,11 @@ import (
 	"reflect"
 )
 
-// errNilFuture fails a ContinueWithFuture whose function returned neither a
-// future nor an error, and a Flatten whose outer future yielded nil.
-var errNilFuture = errors.New("future: continuation yielded a nil future and a nil error")
+// Clear errors for a flattening that finds no future to flatten.
+var (
+	errNilFuture = errors.New("future: ContinueWithFuture function returned a nil future and a nil error")
+	errNilInner  = errors.New("future: Flatten's outer future succeeded with a nil future")
+)
 
 // ContinueWith returns a future completed with the result of fn(f), which
 // runs once f is done, whether it succeeded or failed (fn decides what a
@@ -117,12 +119,19 @@ func Flatten[T any](ff *Future[*Future[T]]) *Future[T] {
 	if ff == nil {
 		panic("future: Flatten called with a nil future")
 	}
-	return ContinueWithFuture(ff, (*Future[*Future[T]]).Result)
+	return ContinueWithFuture(ff, func(ff *Future[*Future[T]]) (*Future[T], error) {
+		inner, err := ff.Result()
+		if err == nil && inner == nil {
+			err = errNilInner
+		}
+		return inner, err
+	})
 }
 
 // sameError reports whether a and b are the same error value, without
 // panicking on error types that are not comparable.
 func sameError(a, b error) bool {
-	ta := reflect.TypeOf(a)
-	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+	// A comparable type can still hold an uncomparable value (a struct with
+	// an interface field holding a slice), so ask the value, not the type.
+	return reflect.TypeOf(a) == reflect.TypeOf(b) && reflect.ValueOf(a).Comparable() && a == b
 }
