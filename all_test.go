@@ -58,6 +58,17 @@ func (s step) apply(fs []*future.Future[string]) {
 	}
 }
 
+// applySteps applies steps to fs in order, checking that result is done
+// after step doneAt and not before.
+func applySteps[R any](t *testing.T, fs []*future.Future[string], steps []step, doneAt int, result *future.Future[R]) {
+	t.Helper()
+	for i, s := range steps {
+		require.Equal(t, i > doneAt, result.Done(), "done before step %d", i)
+		s.apply(fs)
+	}
+	require.True(t, result.Done())
+}
+
 var e1, e2, e3 = &boomError{"e1"}, &boomError{"e2"}, &boomError{"e3"}
 
 func TestAll(t *testing.T) {
@@ -80,11 +91,7 @@ func TestAll(t *testing.T) {
 			t.Parallel()
 			fs := pendingFutures[string](3)
 			all := future.All(fs...)
-			for i, s := range tt.steps {
-				require.Equal(t, i > tt.doneAt, all.Done(), "done before step %d", i)
-				s.apply(fs)
-			}
-			require.True(t, all.Done())
+			applySteps(t, fs, tt.steps, tt.doneAt, all)
 			v, err := all.Result()
 			if tt.wantErr != nil {
 				assert.Same(t, tt.wantErr, err)
@@ -177,11 +184,7 @@ func TestAllSettled(t *testing.T) {
 			t.Parallel()
 			fs := pendingFutures[string](3)
 			settled := future.AllSettled(fs...)
-			for i, s := range tt.steps {
-				require.False(t, settled.Done(), "done before step %d", i)
-				s.apply(fs)
-			}
-			require.True(t, settled.Done())
+			applySteps(t, fs, tt.steps, len(tt.steps)-1, settled)
 			outcomes, err := settled.Result()
 			require.NoError(t, err, "AllSettled never fails")
 			assert.Equal(t, tt.want, outcomes)

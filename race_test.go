@@ -30,11 +30,7 @@ func TestAny(t *testing.T) {
 			t.Parallel()
 			fs := pendingFutures[string](3)
 			first := future.Any(fs...)
-			for i, s := range tt.steps {
-				require.Equal(t, i > tt.doneAt, first.Done(), "done before step %d", i)
-				s.apply(fs)
-			}
-			require.True(t, first.Done())
+			applySteps(t, fs, tt.steps, tt.doneAt, first)
 			v, err := first.Result()
 			if tt.wantErrs != nil {
 				assert.Zero(t, v)
@@ -116,11 +112,7 @@ func TestRace(t *testing.T) {
 			t.Parallel()
 			fs := pendingFutures[string](3)
 			race := future.Race(fs...)
-			require.False(t, race.Done())
-			for _, s := range tt.steps {
-				s.apply(fs)
-				require.True(t, race.Done(), "done on the first completion")
-			}
+			applySteps(t, fs, tt.steps, 0, race)
 			winner := fs[tt.steps[0].input]
 			v, err := race.Result()
 			wantV, wantErr := winner.Result()

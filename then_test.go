@@ -37,64 +37,76 @@ func (s source) start(done bool) (f *future.Future[int], complete func()) {
 	}
 }
 
-// checkFailure checks a continuation's failure: a panic's traceback starts
-// in explode, a passed-on failure keeps its source's traceback, and a new
-// error has none.
-func checkFailure[T any](t *testing.T, next *future.Future[T], src *future.Future[int], wantErr error, kind string) {
+// continuationCase is what a Then or Recover table test expects.
+type continuationCase[R any] struct {
+	wantRan bool
+	want    R
+	wantErr error
+	kind    string // of failure: "panic" (traceback starts in explode),
+	// "passed on" (the source's error and traceback), "new" (no traceback)
+}
+
+// checkContinuation runs the continuation that start makes on a source done
+// before it, or completed after it, and checks where fn ran and the outcome.
+func checkContinuation[R any](t *testing.T, src source, done bool, tc continuationCase[R],
+	start func(src *future.Future[int], ran *bool) *future.Future[R]) {
 	t.Helper()
-	err := next.Exception()
-	assert.ErrorIs(t, err, wantErr)
-	switch kind {
+	f, complete := src.start(done)
+	ran := false
+	next := start(f, &ran)
+	require.Equal(t, done, next.Done(), "runs on the caller if the source is done")
+	complete()
+	require.True(t, next.Done(), "runs inside the completing call")
+	assert.Equal(t, tc.wantRan, ran)
+	v, err := next.Result()
+	assert.Equal(t, tc.want, v)
+	if tc.wantErr == nil {
+		require.NoError(t, err)
+		assert.Nil(t, next.Traceback())
+		return
+	}
+	assert.ErrorIs(t, err, tc.wantErr)
+	switch tc.kind {
 	case "panic":
 		var pe *future.PanicError
 		require.ErrorAs(t, err, &pe)
 		assert.True(t, strings.HasSuffix(next.Traceback().Frames()[0].Function, ".explode"))
 	case "passed on":
-		assert.Same(t, wantErr, err)
+		assert.Same(t, tc.wantErr, err)
 		require.NotNil(t, next.Traceback())
-		assert.Same(t, src.Traceback(), next.Traceback(), "the failure keeps its traceback")
+		assert.Same(t, f.Traceback(), next.Traceback(), "the failure keeps its traceback")
 	case "new":
 		assert.Nil(t, next.Traceback(), "a new error has no traceback")
 	default:
-		t.Fatalf("unknown kind %q", kind)
+		t.Fatalf("unknown kind %q", tc.kind)
 	}
 }
 
 func TestThen(t *testing.T) {
 	t.Parallel()
 	itoa := func(v int) (string, error) { return strconv.Itoa(v), nil }
+	type want = continuationCase[string]
 	tests := []struct {
-		name    string
-		src     source
-		fn      func(int) (string, error)
-		wantRan bool
-		want    string
-		wantErr error
-		kind    string // of failure, for checkFailure
+		name string
+		src  source
+		fn   func(int) (string, error)
+		want want
 	}{
-		{"success", source{value: 7}, itoa, true, "7", nil, ""},
-		{"failure passes through", source{err: errBoom}, itoa, false, "", errBoom, "passed on"},
-		{"fn fails", source{value: 7}, func(int) (string, error) { return "ignored", e1 }, true, "", e1, "new"},
-		{"fn panics", source{value: 7}, func(int) (string, error) { explode(e2); return "", nil }, true, "", e2, "panic"},
+		{"success", source{value: 7}, itoa, want{wantRan: true, want: "7"}},
+		{"failure passes through", source{err: errBoom}, itoa, want{wantErr: errBoom, kind: "passed on"}},
+		{"fn fails", source{value: 7}, func(int) (string, error) { return "ignored", e1 }, want{wantRan: true, wantErr: e1, kind: "new"}},
+		{"fn panics", source{value: 7}, func(int) (string, error) { explode(e2); return "", nil }, want{wantRan: true, wantErr: e2, kind: "panic"}},
 	}
 	for _, tt := range tests {
 		for _, done := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/source done=%v", tt.name, done), func(t *testing.T) {
 				t.Parallel()
-				src, complete := tt.src.start(done)
-				ran := false
-				next := future.Then(src, func(v int) (string, error) { ran = true; return tt.fn(v) })
-				require.Equal(t, done, next.Done(), "runs on the caller if the source is done")
-				complete()
-				require.True(t, next.Done(), "runs inside the completing call")
-				assert.Equal(t, tt.wantRan, ran)
-				v, err := next.Result()
-				assert.Equal(t, tt.want, v)
-				if tt.wantErr == nil {
-					require.NoError(t, err)
-					return
-				}
-				checkFailure(t, next, src, tt.wantErr, tt.kind)
+				checkContinuation(t, tt.src, done, tt.want, func(src *future.Future[int], ran *bool) *future.Future[string] {
+					return future.Then(src, func(v int) (string, error) {
+						*ran = true
+						return tt.fn(v)
+					})
+				})
 			})
 		}
 	}
@@ -103,44 +115,30 @@ func TestThen(t *testing.T) {
 func TestRecover(t *testing.T) {
 	t.Parallel()
 	fallback := func(error) (int, error) { return -1, nil }
+	type want = continuationCase[int]
 	tests := []struct {
-		name    string
-		src     source
-		fn      func(error) (int, error)
-		wantRan bool
-		want    int
-		wantErr error
-		kind    string
+		name string
+		src  source
+		fn   func(error) (int, error)
+		want want
 	}{
-		{"success passes through", source{value: 7}, fallback, false, 7, nil, ""},
-		{"failure recovered", source{err: errBoom}, fallback, true, -1, nil, ""},
-		{"fn passes the failure on", source{err: errBoom}, func(err error) (int, error) { return 0, err }, true, 0, errBoom, "passed on"},
-		{"fn fails anew", source{err: errBoom}, func(err error) (int, error) { return 0, fmt.Errorf("still broken: %w", err) }, true, 0, errBoom, "new"},
-		{"fn panics", source{err: errBoom}, func(error) (int, error) { return explode(e2) }, true, 0, e2, "panic"},
+		{"success passes through", source{value: 7}, fallback, want{want: 7}},
+		{"failure recovered", source{err: errBoom}, fallback, want{wantRan: true, want: -1}},
+		{"fn passes the failure on", source{err: errBoom}, func(err error) (int, error) { return 0, err }, want{wantRan: true, wantErr: errBoom, kind: "passed on"}},
+		{"fn fails anew", source{err: errBoom}, func(err error) (int, error) { return 0, fmt.Errorf("still broken: %w", err) }, want{wantRan: true, wantErr: errBoom, kind: "new"}},
+		{"fn panics", source{err: errBoom}, func(error) (int, error) { return explode(e2) }, want{wantRan: true, wantErr: e2, kind: "panic"}},
 	}
 	for _, tt := range tests {
 		for _, done := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/source done=%v", tt.name, done), func(t *testing.T) {
 				t.Parallel()
-				src, complete := tt.src.start(done)
-				ran := false
-				next := future.Recover(src, func(err error) (int, error) {
-					ran = true
-					assert.Same(t, errBoom, err, "fn gets the source's error")
-					return tt.fn(err)
+				checkContinuation(t, tt.src, done, tt.want, func(src *future.Future[int], ran *bool) *future.Future[int] {
+					return future.Recover(src, func(err error) (int, error) {
+						*ran = true
+						assert.Same(t, errBoom, err, "fn gets the source's error")
+						return tt.fn(err)
+					})
 				})
-				require.Equal(t, done, next.Done(), "runs on the caller if the source is done")
-				complete()
-				require.True(t, next.Done(), "runs inside the completing call")
-				assert.Equal(t, tt.wantRan, ran)
-				v, err := next.Result()
-				assert.Equal(t, tt.want, v)
-				if tt.wantErr == nil {
-					require.NoError(t, err)
-					assert.Nil(t, next.Traceback())
-					return
-				}
-				checkFailure(t, next, src, tt.wantErr, tt.kind)
 			})
 		}
 	}
