@@ -3,6 +3,7 @@ package future_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -270,4 +271,38 @@ func TestCombinatorMisusePanics(t *testing.T) {
 		})
 	}
 	assert.True(t, pending.SetResult(1), "misuse leaves the input as it was")
+}
+
+func TestCombinatorsStartNoGoroutine(t *testing.T) {
+	// Not parallel: it counts goroutines.
+	before := runtime.NumGoroutine()
+	const n = 1000
+	fs := pendingFutures[int](n)
+	inc := func(v int) (int, error) { return v + 1, nil }
+	all, settled, first, race := future.All(fs...), future.AllSettled(fs...), future.Any(fs...), future.Race(fs...)
+	var chained []*future.Future[int]
+	for _, f := range fs {
+		chained = append(chained,
+			future.Then(f, inc),
+			future.Recover(f, func(error) (int, error) { return 0, nil }),
+			future.WithTimeout(f, forever))
+	}
+	for range future.AsCompleted(context.Background(), append(fs, future.Completed(0))...) {
+		break // leaves a listener on every pending input
+	}
+	assert.Less(t, runtime.NumGoroutine()-before, 10, "pending combinators start no goroutine")
+
+	for i, f := range fs {
+		f.SetResult(i)
+	}
+	for _, f := range []*future.Future[int]{first, race} {
+		_, err := f.Result()
+		require.NoError(t, err)
+	}
+	_, err := all.Result()
+	require.NoError(t, err)
+	_, err = settled.Result()
+	require.NoError(t, err)
+	_, err = future.All(chained...).Result()
+	require.NoError(t, err)
 }
