@@ -16,8 +16,8 @@ import (
 //	}
 //	if err := ctx.Err(); err != nil { ... } // stopped early by ctx
 //
-// Inputs already done when iteration starts come first, in argument order.
-// Iteration stops when every input has been yielded, when the loop breaks,
+// Inputs already done when iteration starts are yielded in argument order,
+// the others in the order they complete. Iteration stops when every input has been yielded, when the loop breaks,
 // or when ctx is done; once ctx is done nothing more is yielded, so check
 // ctx.Err() after the loop to tell the cases apart.
 //
@@ -31,9 +31,8 @@ import (
 //
 // Each range over the returned iterator is independent and starts from the
 // beginning; ranging over it from several goroutines at once is safe.
-// AsCompleted panics if ctx is nil or an element of fs is nil, when it is
-// called, before registering anything; nothing is registered until
-// iteration starts.
+// Nothing is registered until iteration starts. AsCompleted panics, when it
+// is called, if ctx or an element of fs is nil.
 func AsCompleted[T any](ctx context.Context, fs ...*Future[T]) iter.Seq2[int, *Future[T]] {
 	if ctx == nil {
 		panic("future: AsCompleted called with a nil context")

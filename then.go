@@ -11,7 +11,8 @@ package future
 // before Then returns, if f is already done; if the returned future is
 // completed by someone else first, fn is not run. Then never blocks and
 // starts no goroutine; completing a chain of any length uses a constant
-// amount of stack. It panics if f or fn is nil.
+// amount of stack. It is safe for concurrent use and panics if f or fn is
+// nil.
 func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	if f == nil {
 		panic("future: Then called with a nil future")
@@ -33,7 +34,8 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 // fn runs on the goroutine that completes f, or on the calling goroutine,
 // before Recover returns, if f is already done; if the returned future is
 // completed by someone else first, fn is not run. Recover never blocks and
-// starts no goroutine. It panics if f or fn is nil.
+// starts no goroutine; chains of any length use a constant amount of stack.
+// It is safe for concurrent use and panics if f or fn is nil.
 func Recover[T any](f *Future[T], fn func(error) (T, error)) *Future[T] {
 	if f == nil {
 		panic("future: Recover called with a nil future")
