@@ -22,17 +22,21 @@ func WithTimeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	if f == nil {
 		panic("future: WithTimeout called with a nil future")
 	}
+	return &withTimeout(f, d).result
+}
+
+func withTimeout[T any](f *Future[T], d time.Duration) *timeoutListener[T] {
 	w := new(timeoutListener[T])
 	if !f.Done() {
 		if d <= 0 {
 			w.expire(d)
-			return &w.result
+			return w
 		}
 		// The timer is set before w is registered, so fire always finds it.
 		w.timer = time.AfterFunc(d, func() { w.expire(d) })
 	}
 	drain(f.subscribe(w))
-	return &w.result
+	return w
 }
 
 // timeoutListener is WithTimeout's listener on f and its result.
