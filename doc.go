@@ -74,6 +74,17 @@
 // "future: ": a nil error, callback, function or future argument. Completing
 // a future twice is not misuse: the second call returns false.
 //
+// # Combinators beyond Hazelcast
+//
+// All (fail-fast), Any (first success), Race (first outcome) and AllSettled
+// (every outcome, as Outcome values) gather many futures into one; with no
+// inputs, Any and Race fail with ErrNoFutures. AsCompleted ranges over
+// futures in the order they complete. Then runs a function on success only
+// and Recover on failure only; WithTimeout bounds a future by a duration
+// without changing it. Like Combine, they start no goroutine: their work
+// runs on the goroutine that completes an input (or, for an expired
+// WithTimeout, on the goroutine the runtime gives its timer).
+//
 // # From Hazelcast to Go
 //
 //	Hazelcast (Python)                      future (Go)
