@@ -5,43 +5,51 @@ import "sync/atomic"
 // Combine returns a future that completes once every one of fs is done,
 // whatever their outcomes, as Hazelcast's combine_futures does. If all
 // succeeded, it succeeds with their values in argument order. If any failed,
-// it fails with the error (and traceback) of the first input to fail, in
-// completion order; inputs already done when Combine is called count in
-// argument order. With no arguments it returns a future that has already
-// succeeded with an empty, non-nil slice.
+// it fails with the error (and traceback) of the first failure it observed:
+// inputs already done when Combine is called are observed in argument order,
+// the others as they complete (for inputs completing at the same moment on
+// different goroutines, whichever is observed first). With no arguments it
+// returns a future that has already succeeded with an empty, non-nil slice.
 //
 // Combine never blocks and starts no goroutine: the result is completed on
 // the goroutine that completes the last input, or before Combine returns if
 // all are already done. The same future may appear more than once. Combine
 // panics if any element of fs is nil.
 func Combine[T any](fs ...*Future[T]) *Future[[]T] {
-	for _, f := range fs {
-		if f == nil {
-			panic("future: Combine called with a nil future")
-		}
-	}
-	if len(fs) == 0 {
+	return combine("Combine", fs, false)
+}
+
+// combine is Combine, or All if failFast is set; name is the caller's, for
+// the panic message.
+func combine[T any](name string, fs []*Future[T], failFast bool) *Future[[]T] {
+	inputs := copyInputs(name, fs)
+	if len(inputs) == 0 {
 		return Completed([]T{})
 	}
-	inputs := append([]*Future[T](nil), fs...)
-	c := &combiner[T]{inputs: inputs}
+	c := &combiner[T]{inputs: inputs, failFast: failFast}
 	c.pending.Store(int64(len(inputs)))
-	for _, f := range inputs {
-		drain(f.subscribe(c))
-	}
+	subscribeEach(inputs, c, &c.result)
 	return &c.result
 }
 
-// combiner is the single listener that Combine registers on every input.
+// combiner is the single listener that Combine and All register on every
+// input.
 type combiner[T any] struct {
-	result  Future[[]T]
-	inputs  []*Future[T]
-	pending atomic.Int64              // inputs not yet done
-	failed  atomic.Pointer[Future[T]] // the first input to fail
+	result   Future[[]T]
+	inputs   []*Future[T]
+	failFast bool                      // All: settle on the first failure
+	pending  atomic.Int64              // inputs not yet done
+	failed   atomic.Pointer[Future[T]] // the first input to fail
 }
 
 func (c *combiner[T]) fire(f *Future[T]) drainer {
 	if f.err != nil {
+		if c.failFast {
+			// pending is not decremented, so it never reaches zero and
+			// the inputs still to come change nothing.
+			_, d := c.result.settle(nil, f.err, f.tb)
+			return d
+		}
 		c.failed.CompareAndSwap(nil, f)
 	}
 	if c.pending.Add(-1) != 0 {
@@ -61,4 +69,33 @@ func (c *combiner[T]) fire(f *Future[T]) drainer {
 	}
 	c.inputs = nil
 	return d
+}
+
+// checkInputs panics if an element of fs is nil; name is the caller's, for
+// the message. Callers check before they subscribe anything, so a panic
+// leaves every input as it was.
+func checkInputs[T any](name string, fs []*Future[T]) {
+	for _, f := range fs {
+		if f == nil {
+			panic("future: " + name + " called with a nil future")
+		}
+	}
+}
+
+// copyInputs checks fs and returns a copy of it, which the caller may reuse.
+func copyInputs[T any](name string, fs []*Future[T]) []*Future[T] {
+	checkInputs(name, fs)
+	return append([]*Future[T](nil), fs...)
+}
+
+// subscribeEach registers l on every input in turn, draining as a public
+// entry point must. It stops early once result is done (an input already
+// done decided it), so no listener is left on inputs that cannot matter.
+func subscribeEach[T, R any](inputs []*Future[T], l listener[T], result *Future[R]) {
+	for _, f := range inputs {
+		if result.Done() {
+			return
+		}
+		drain(f.subscribe(l))
+	}
 }

@@ -82,6 +82,11 @@ func TestCombineAlreadyDone(t *testing.T) {
 	require.True(t, combined.Done(), "completed before Combine returns")
 	assert.Same(t, e1, combined.Exception(), "done inputs count in argument order")
 
+	pending := future.New[int]()
+	mixed := future.Combine(pending, future.Failed[int](e2))
+	pending.SetException(e1)
+	assert.Same(t, e2, mixed.Exception(), "a failure already done when Combine is called is observed first")
+
 	v, err := future.Combine(future.Completed(1), future.Completed(2)).Result()
 	require.NoError(t, err)
 	assert.Equal(t, []int{1, 2}, v)

@@ -5,9 +5,11 @@ import (
 	"reflect"
 )
 
-// errNilFuture fails a ContinueWithFuture whose function returned neither a
-// future nor an error, and a Flatten whose outer future yielded nil.
-var errNilFuture = errors.New("future: continuation yielded a nil future and a nil error")
+// Clear errors for a flattening that finds no future to flatten.
+var (
+	errNilFuture = errors.New("future: ContinueWithFuture function returned a nil future and a nil error")
+	errNilInner  = errors.New("future: Flatten's outer future succeeded with a nil future")
+)
 
 // ContinueWith returns a future completed with the result of fn(f), which
 // runs once f is done, whether it succeeded or failed (fn decides what a
@@ -29,29 +31,59 @@ func ContinueWith[T, U any](f *Future[T], fn func(*Future[T]) (U, error)) *Futur
 	if fn == nil {
 		panic("future: ContinueWith called with a nil function")
 	}
-	c := &continuation[T, U]{fn: fn}
+	return continueWith[T, U](f, whenDone[T, U](fn))
+}
+
+// continueWith registers a continuation that completes its result with
+// step's outcome once f is done.
+func continueWith[T, U any](f *Future[T], step step[T, U]) *Future[U] {
+	c := &continuation[T, U]{step: step}
 	drain(f.subscribe(c))
 	return &c.result
 }
 
-// continuation is ContinueWith's listener and its result in one allocation.
+// continuation is the listener and the result of ContinueWith, Then and
+// Recover in one allocation; they differ only in their step.
 type continuation[T, U any] struct {
 	result Future[U]
-	fn     func(*Future[T]) (U, error)
+	step   step[T, U]
+}
+
+// step computes a continuation's outcome from its done source. The steps
+// are named func types: a func is pointer-shaped, so storing one in the
+// interface allocates nothing.
+type step[T, U any] interface {
+	run(src *Future[T]) (U, error, *Traceback)
 }
 
 func (c *continuation[T, U]) fire(f *Future[T]) drainer {
-	fn := c.fn
-	c.fn = nil // fire runs once; let fn's captures be collected
+	step := c.step
+	c.step = nil // fire runs once; let fn's captures be collected
 	if c.result.Done() {
 		return nil
 	}
-	v, err, tb := callWith(fn, f)
-	if tb == nil && err != nil && f.err != nil && sameError(err, f.err) {
-		tb = f.tb
-	}
+	v, err, tb := step.run(f)
 	_, d := c.result.settle(v, err, tb)
 	return d
+}
+
+// whenDone is ContinueWith's step: fn sees the whole source, whatever its
+// outcome.
+type whenDone[T, U any] func(*Future[T]) (U, error)
+
+func (fn whenDone[T, U]) run(src *Future[T]) (U, error, *Traceback) {
+	v, err, tb := callWith(fn, src)
+	return v, err, inheritTraceback(err, tb, src)
+}
+
+// inheritTraceback returns tb, or src's traceback when err is src's own error
+// passed on without a traceback of its own: a failure handed down a chain
+// keeps the stack where it happened.
+func inheritTraceback[T any](err error, tb *Traceback, src *Future[T]) *Traceback {
+	if tb == nil && err != nil && src.err != nil && sameError(err, src.err) {
+		return src.tb
+	}
+	return tb
 }
 
 // ContinueWithFuture is ContinueWith for a fn that itself returns a future:
@@ -90,11 +122,8 @@ func (c *flatContinuation[T, U]) fire(f *Future[T]) drainer {
 		err = errNilFuture
 	}
 	if err != nil {
-		if tb == nil && f.err != nil && sameError(err, f.err) {
-			tb = f.tb
-		}
 		var zero U
-		_, d := c.result.settle(zero, err, tb)
+		_, d := c.result.settle(zero, err, inheritTraceback(err, tb, f))
 		return d
 	}
 	return inner.subscribe(relay[U]{&c.result})
@@ -117,12 +146,19 @@ func Flatten[T any](ff *Future[*Future[T]]) *Future[T] {
 	if ff == nil {
 		panic("future: Flatten called with a nil future")
 	}
-	return ContinueWithFuture(ff, (*Future[*Future[T]]).Result)
+	return ContinueWithFuture(ff, func(ff *Future[*Future[T]]) (*Future[T], error) {
+		inner, err := ff.Result()
+		if err == nil && inner == nil {
+			err = errNilInner
+		}
+		return inner, err
+	})
 }
 
 // sameError reports whether a and b are the same error value, without
 // panicking on error types that are not comparable.
 func sameError(a, b error) bool {
-	ta := reflect.TypeOf(a)
-	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+	// A comparable type can still hold an uncomparable value (a struct with
+	// an interface field holding a slice), so ask the value, not the type.
+	return reflect.TypeOf(a) == reflect.TypeOf(b) && reflect.ValueOf(a).Comparable() && a == b
 }

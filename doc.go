@@ -38,7 +38,8 @@
 // ResultContext blocks until the future is done or a context ends, whichever
 // is first; the future is unaffected by the context. IsSuccess, Done, Running
 // and DoneChan never block; DoneChan's channel works in a select statement.
-// Producing (SetResult, SetException) never waits for other goroutines.
+// Producing (SetResult, SetException) does not wait for readers, but it runs
+// the callbacks registered on the future before it returns.
 //
 // # Callbacks and where they run
 //
@@ -47,11 +48,16 @@
 // goroutine that completes the future, inside its SetResult or SetException
 // call, in the order it was registered, exactly once, with no lock held; if
 // the future is already done, it runs at once on the registering goroutine.
-// No goroutine is started for it. Only Go starts a goroutine.
+// When a continuation completes its own future, that future's callbacks run
+// before the next callback of the first one, just as nested calls would.
+// No goroutine is started for any of it. Only Go starts a goroutine.
 //
 // Completion is iterative: completing the head of a chain of a million
-// continuations, or of deeply nested flattened futures, runs every link on
-// the completing goroutine without growing its stack.
+// continuations, or of deeply nested flattened futures or Combines, runs
+// every link on the completing goroutine without growing its stack. A chain
+// built from callbacks that call SetResult on the next future is ordinary
+// nested calls, one stack frame per link; build long chains with
+// ContinueWith instead.
 //
 // Keep callbacks short, as with any callback run on someone else's
 // goroutine; hand long work to a goroutine of your own.
@@ -68,12 +74,23 @@
 // "future: ": a nil error, callback, function or future argument. Completing
 // a future twice is not misuse: the second call returns false.
 //
+// # Combinators beyond Hazelcast
+//
+// All (fail-fast), Any (first success), Race (first outcome) and AllSettled
+// (every outcome, as Outcome values) gather many futures into one; with no
+// inputs, Any and Race fail with ErrNoFutures. AsCompleted ranges over
+// futures in the order they complete. Then runs a function on success only
+// and Recover on failure only; WithTimeout bounds a future by a duration
+// without changing it. Like Combine, they start no goroutine: their work
+// runs on the goroutine that completes an input (or, for an expired
+// WithTimeout, on the goroutine the runtime gives its timer).
+//
 // # From Hazelcast to Go
 //
 //	Hazelcast (Python)                      future (Go)
 //	Future()                                New[T]() or var f Future[T]
 //	ImmediateFuture(v)                      Completed(v)
-//	ImmediateExceptionFuture(e, tb)         Failed[T](e)
+//	ImmediateExceptionFuture(e, tb)         Failed[T](e), or New and SetExceptionWithTraceback(e, tb)
 //	f.set_result(v)                         f.SetResult(v)
 //	f.set_exception(e)                      f.SetException(e)
 //	f.set_exception(e, tb)                  f.SetExceptionWithTraceback(e, tb)

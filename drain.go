@@ -10,10 +10,9 @@ import (
 // complete another, and so on. Done recursively, a chain of a million
 // continuations would need a million stack frames. So internal listeners
 // never run the callbacks of the future they complete: they hand it back as
-// a drainer, and drain runs the handed-back futures one after another from a
-// work list on the completing goroutine. The stack stays flat however long
-// the chain, and each future's callbacks still run in the order they were
-// added.
+// a drainer, and drain runs the handed-back futures' callbacks from a work
+// list on the completing goroutine. The stack stays flat however long the
+// chain, and callbacks run in the same order as recursion would run them.
 
 // listener is something waiting for a Future[T]: a user callback, a
 // continuation, a Combine. fire runs once, when the future is done, with no
@@ -23,11 +22,9 @@ type listener[T any] interface {
 	fire(f *Future[T]) drainer
 }
 
-// drainer is a done future whose callbacks have not run yet. runCallbacks
-// runs them, appends to q the futures they complete that need draining in
-// turn, and returns q.
+// drainer is a done future whose listeners have not all fired yet.
 type drainer interface {
-	runCallbacks(q []drainer) []drainer
+	fireListener(i int) (next drainer, last bool)
 }
 
 // callback adapts a user's function to listener.
@@ -109,28 +106,32 @@ func (f *Future[T]) subscribe(l listener[T]) drainer {
 	return l.fire(f)
 }
 
-// runCallbacks fires f's listeners in the order they were added. It needs no
-// lock: settle took mu after stateDone was set, so every listener was added
-// before this runs and none will be added after.
-func (f *Future[T]) runCallbacks(q []drainer) []drainer {
-	first, rest := f.first, f.rest
-	f.first, f.rest = nil, nil // let the listeners' captures be collected
-	if d := first.fire(f); d != nil {
-		q = append(q, d)
+// fireListener fires f's listener number i, counting from 0 in the order
+// they were added, and returns what it returned and whether it was the last.
+// It needs no lock: settle took mu after stateDone was set, so every listener
+// was added before this runs and none will be added after.
+func (f *Future[T]) fireListener(i int) (next drainer, last bool) {
+	l, more := f.first, 0
+	if f.rest != nil {
+		more = len(*f.rest)
 	}
-	if rest == nil {
-		return q
+	if i > 0 {
+		l = (*f.rest)[i-1]
 	}
-	for _, l := range *rest {
-		if d := l.fire(f); d != nil {
-			q = append(q, d)
-		}
+	last = i >= more
+	if last {
+		f.first, f.rest = nil, nil // let the listeners' captures be collected
 	}
-	return q
+	return l.fire(f), last
 }
 
-// drain runs the callbacks of d, then of the futures they completed, and so
-// on, breadth first, until none is left. d may be nil.
+// drain fires the listeners of d in order, depth first: when a listener
+// completes another future, that future's listeners fire, and so on
+// downstream, before d's next listener does. That is the order nested calls
+// would give (and Hazelcast's recursive completion gives), kept on a stack
+// in the heap instead of the goroutine's. A future whose last listener
+// completes another is not kept on that stack, so a chain never grows it.
+// d may be nil.
 func drain(d drainer) {
 	if d != nil { // small enough to inline: most completions have nothing to drain
 		drainAll(d)
@@ -138,14 +139,30 @@ func drain(d drainer) {
 }
 
 func drainAll(d drainer) {
-	q := d.runCallbacks(nil)
-	for head := 0; head < len(q); {
-		d := q[head]
-		q[head] = nil
-		head++
-		if head == len(q) {
-			q, head = q[:0], 0 // reuse the array: a chain never grows it past one
+	var stack []resume
+	i := 0
+	for d != nil {
+		next, last := d.fireListener(i)
+		i++
+		switch {
+		case next != nil && !last:
+			stack = append(stack, resume{d, i})
+			d, i = next, 0
+		case next != nil:
+			d, i = next, 0 // d is finished: no need to come back to it
+		case last:
+			d = nil
+			if n := len(stack); n > 0 {
+				d, i = stack[n-1].d, stack[n-1].next
+				stack[n-1] = resume{}
+				stack = stack[:n-1]
+			}
 		}
-		q = d.runCallbacks(q)
 	}
+}
+
+// resume is a future on drain's stack, with the index of its next listener.
+type resume struct {
+	d    drainer
+	next int
 }

@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 )
@@ -111,8 +112,9 @@ func Failed[T any](err error) *Future[T] {
 // Go runs fn in a new goroutine and returns a future completed with its
 // result: fn's value on a nil error, otherwise fn's error. If fn panics, the
 // future fails with a *PanicError whose traceback is the stack of the panic,
-// and the panic goes no further. Callbacks registered on the future run on
-// fn's goroutine once fn returns. Go panics if fn is nil.
+// and the panic goes no further; if fn calls runtime.Goexit, the future fails
+// with an error saying so. Callbacks registered on the future run on fn's
+// goroutine once fn returns. Go never blocks. It panics if fn is nil.
 func Go[T any](fn func() (T, error)) *Future[T] {
 	if fn == nil {
 		panic("future: Go called with a nil function")
@@ -123,24 +125,36 @@ func Go[T any](fn func() (T, error)) *Future[T] {
 }
 
 func (f *Future[T]) run(fn func() (T, error)) {
+	returned := false
+	defer func() {
+		if !returned { // fn called runtime.Goexit, as t.FailNow does
+			f.fail(errGoexit, captureTraceback(1))
+		}
+	}()
 	v, err, tb := call(fn)
+	returned = true
 	f.complete(v, err, tb)
 }
 
+// errGoexit fails a future whose function called runtime.Goexit.
+var errGoexit = errors.New("future: function called runtime.Goexit")
+
 // SetResult completes f successfully with v and reports whether this call
-// completed it; if f was already done it changes nothing and returns false.
-// Callbacks registered on f run on the calling goroutine before SetResult
-// returns. It never blocks on other goroutines and is safe to race with any
-// other method.
+// completed it. If another completion won, it changes nothing and returns
+// false (the winner may still be running f's callbacks). Blocked readers are
+// woken; callbacks and continuations registered on f, and those of the
+// futures they complete, run on the calling goroutine before SetResult
+// returns. It does not wait for readers. It is safe to race with any other
+// method.
 func (f *Future[T]) SetResult(v T) bool {
 	return f.complete(v, nil, nil)
 }
 
 // SetException completes f with the failure err, recording the caller's stack
-// as its traceback, and reports whether this call completed it; if f was
-// already done it changes nothing and returns false. Callbacks run on the
-// calling goroutine before it returns. SetException panics if err is nil,
-// leaving f as it was.
+// as its traceback, and reports whether this call completed it; otherwise it
+// changes nothing and returns false. Waking readers and running callbacks
+// work as in SetResult. SetException panics if err is nil, leaving f as it
+// was.
 func (f *Future[T]) SetException(err error) bool {
 	if err == nil {
 		panic("future: SetException called with a nil error")
@@ -270,7 +284,9 @@ func (f *Future[T]) makeDoneChan() <-chan struct{} {
 //
 // If f is pending, cb is queued: when f completes, the queued callbacks run
 // in the order they were added, each exactly once, on the goroutine that
-// completed f, after f's outcome is visible and with no lock held. If f is
+// completed f, after f's outcome is visible and with no lock held. Queued
+// continuations count too: a continuation added before cb has completed its
+// future, and run that future's callbacks, by the time cb runs. If f is
 // already done, cb runs at once on the calling goroutine, before
 // AddDoneCallback returns (so it may run before callbacks that were queued
 // earlier and are still being run by the completing goroutine).

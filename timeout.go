@@ -1,0 +1,74 @@
+package future
+
+import (
+	"context"
+	"time"
+)
+
+// WithTimeout returns a future with f's outcome (value, or error and
+// traceback) if f completes within d, and otherwise one that fails when d
+// has passed, with an error for which errors.Is(err, context.DeadlineExceeded)
+// holds. f itself is not changed: it keeps running and can still complete
+// and be read. As with context.WithTimeout, a d of zero or less has already
+// expired: the result fails at once unless f is already done, in which case
+// it has f's outcome.
+//
+// WithTimeout never blocks and starts no goroutine while it waits: it sets
+// one timer (time.AfterFunc), stopped as soon as f completes. The result's
+// callbacks run on the goroutine that completes f or, if the timeout comes
+// first, on the timer's goroutine. WithTimeout is safe for concurrent use;
+// it panics if f is nil.
+func WithTimeout[T any](f *Future[T], d time.Duration) *Future[T] {
+	if f == nil {
+		panic("future: WithTimeout called with a nil future")
+	}
+	return &withTimeout(f, d).result
+}
+
+func withTimeout[T any](f *Future[T], d time.Duration) *timeoutListener[T] {
+	w := new(timeoutListener[T])
+	if !f.Done() {
+		if d <= 0 {
+			w.expire(d)
+			return w
+		}
+		// The timer is set before w is registered, so fire always finds it.
+		w.timer = time.AfterFunc(d, func() { w.expire(d) })
+	}
+	drain(f.subscribe(w))
+	return w
+}
+
+// timeoutListener is WithTimeout's listener on f and its result.
+type timeoutListener[T any] struct {
+	result Future[T]
+	timer  *time.Timer // nil if f was done, or d had passed, at the start
+}
+
+func (w *timeoutListener[T]) fire(f *Future[T]) drainer {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	_, d := w.result.settle(f.value, f.err, f.tb)
+	return d
+}
+
+// expire fails the result, unless f got there first.
+func (w *timeoutListener[T]) expire(d time.Duration) {
+	var zero T
+	w.result.complete(zero, &timeoutError{d}, nil)
+}
+
+// timeoutError is the error of a WithTimeout future whose input was not done
+// in time. It is context.DeadlineExceeded with the duration in its message.
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string {
+	return "future: timed out after " + e.d.String() + ": " + context.DeadlineExceeded.Error()
+}
+
+// Unwrap returns context.DeadlineExceeded, for errors.Is.
+func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// Timeout reports true, as context.DeadlineExceeded and net errors do.
+func (e *timeoutError) Timeout() bool { return true }

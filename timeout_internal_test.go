@@ -1,0 +1,26 @@
+package future
+
+import (
+	"testing"
+	"time"
+)
+
+// The timer is stopped as soon as the input completes, not left to fire.
+func TestWithTimeoutStopsItsTimer(t *testing.T) {
+	t.Parallel()
+	f := New[int]()
+	w := withTimeout(f, time.Hour)
+	if w.timer == nil {
+		t.Fatal("no timer set for a pending input")
+	}
+	f.SetResult(1)
+	if w.timer.Stop() {
+		t.Error("the timer was still running after the input completed")
+	}
+	if v, err := w.result.Result(); v != 1 || err != nil {
+		t.Errorf("result = %v, %v; want 1, <nil>", v, err)
+	}
+	if done := withTimeout(Completed(2), time.Hour); done.timer != nil {
+		t.Error("a timer was set for an input already done")
+	}
+}
