@@ -16,7 +16,9 @@ benchstat=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 mkdir -p results
 
 echo "--- go test -bench=. -count=$count -benchtime=$benchtime"
-go test -run='^$' -bench=. -count="$count" -benchtime="$benchtime" -timeout=2h . | tee results/raw.txt
+go test -run='^$' -bench='^Benchmark(W|Go|Reads)' -count="$count" -benchtime="$benchtime" -timeout=2h . | tee results/raw.txt
+# BenchmarkHeld counts goroutines, which do not vary: a few iterations do.
+go test -run='^$' -bench='^BenchmarkHeld' -benchtime=20x . | grep '^Benchmark' | tee -a results/raw.txt
 
 echo "--- benchstat"
 # future against each workload's baseline, with confidence intervals; every
