@@ -3,7 +3,7 @@
 # and writes RESULTS.md and chart.svg beside this script (raw outputs go to
 # results/). Usage, from anywhere:
 #
-#	bench/run.sh            # -count=6 -benchtime=1s: about 10 minutes on 2 cores
+#	bench/run.sh            # 6 rounds at -benchtime=1s: about 10 minutes on 2 cores
 #	COUNT=10 BENCHTIME=2s bench/run.sh
 #
 # Run it on a quiet machine: other load shows up as noise in every ratio.
@@ -14,11 +14,22 @@ count=${COUNT:-6} # benchstat needs 6 for a 95% confidence interval
 benchtime=${BENCHTIME:-1s}
 benchstat=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 mkdir -p results
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
-echo "--- go test -bench=. -count=$count -benchtime=$benchtime"
-go test -run='^$' -bench='^Benchmark(W|Go|Reads)' -count="$count" -benchtime="$benchtime" -timeout=2h . | tee results/raw.txt
+echo "--- $count rounds of go test -bench=. -benchtime=$benchtime"
+# Rounds rather than -count, so that each library runs next to its baseline
+# in every round and a change of load on the machine hits both alike.
+go test -c -o "$tmp/bench.test" .
+: >results/raw.txt
+echo "before: $(uptime)" >results/load.txt
+for round in $(seq "$count"); do
+	echo "round $round of $count"
+	"$tmp/bench.test" -test.run='^$' -test.bench='^Benchmark(W|Go|Reads)' -test.benchtime="$benchtime" -test.timeout=2h >>results/raw.txt
+done
+echo "after:  $(uptime)" >>results/load.txt
 # BenchmarkHeld counts goroutines, which do not vary: a few iterations do.
-go test -run='^$' -bench='^BenchmarkHeld' -benchtime=20x . | grep '^Benchmark' | tee -a results/raw.txt
+"$tmp/bench.test" -test.run='^$' -test.bench='^BenchmarkHeld' -test.benchtime=20x | grep '^Benchmark' >>results/raw.txt
 
 echo "--- benchstat"
 # future against each workload's baseline, with confidence intervals; every
@@ -26,8 +37,6 @@ echo "--- benchstat"
 go run "$benchstat" -filter '/lib:(baseline OR future) -.name:Held' -col /lib results/raw.txt | tee results/benchstat.txt
 
 echo "--- W6: 1,000,000-link chains, one process per library"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/chain" ./cmd/chain
 : >results/w6.txt
 for lib in future recursive mo; do
@@ -41,5 +50,5 @@ for lib in future recursive mo; do
 done
 
 echo "--- report"
-go run ./cmd/report -raw results/raw.txt -w6 results/w6.txt -benchstat results/benchstat.txt -out RESULTS.md -svg chart.svg
+go run ./cmd/report -raw results/raw.txt -w6 results/w6.txt -benchstat results/benchstat.txt -load results/load.txt -out RESULTS.md -svg chart.svg
 echo "wrote $(pwd)/RESULTS.md and $(pwd)/chart.svg"

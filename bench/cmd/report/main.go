@@ -64,6 +64,7 @@ func main() {
 	rawPath := flag.String("raw", "results/raw.txt", "the output of go test -bench")
 	w6Path := flag.String("w6", "results/w6.txt", "the W6 outcomes, one \"lib outcome detail\" a line")
 	statPath := flag.String("benchstat", "results/benchstat.txt", "benchstat's summary of raw")
+	loadPath := flag.String("load", "results/load.txt", "uptime before and after the benchmarks")
 	out := flag.String("out", "RESULTS.md", "the report to write")
 	svg := flag.String("svg", "chart.svg", "the chart to write")
 	flag.Parse()
@@ -75,7 +76,8 @@ func main() {
 	stat, err := os.ReadFile(*statPath)
 	check(err)
 	check(os.WriteFile(*svg, []byte(chart(results)), 0o644))
-	check(os.WriteFile(*out, []byte(report(results, cpu, string(w6), string(stat), *svg)), 0o644))
+	load, _ := os.ReadFile(*loadPath) // optional
+	check(os.WriteFile(*out, []byte(report(results, cpu, string(w6), string(stat), string(load), *svg)), 0o644))
 }
 
 func check(err error) {
@@ -156,7 +158,7 @@ func ratio(results map[key]*result, workload, lib string) float64 {
 	return r.ns / base.ns
 }
 
-func report(results map[key]*result, cpu, w6, stat, svg string) string {
+func report(results map[key]*result, cpu, w6, stat, load, svg string) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	runs := 0
@@ -165,11 +167,15 @@ func report(results map[key]*result, cpu, w6, stat, svg string) string {
 	}
 	p("# Benchmark results\n\n")
 	p("Written by `bench/run.sh` on %s; do not edit by hand. Every figure is the\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	p("median of %d runs of one `go test -bench` invocation; ratios are to the\n", runs)
-	p("workload's baseline in the same invocation. At the end, `benchstat` compares\n")
+	p("median of %d rounds of `go test -bench` in one run of `run.sh`; each round\n", runs)
+	p("runs every library next to the workload's baseline, and ratios are of those\n")
+	p("medians. At the end, `benchstat` compares\n")
 	p("future with the baselines, with confidence intervals; the raw output of every\n")
 	p("library is in [results/raw.txt](results/raw.txt).\n\n")
-	p("Machine: %s, %d cores, %s/%s, %s.\n\n", cpu, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	p("Machine: %s%s, %d cores, %s/%s, %s.\n\n", cpu, cpuMHz(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	if load != "" {
+		p("The machine is shared; its load while the benchmarks ran:\n\n```\n%s```\n\n", load)
+	}
 	p("![ns/op relative to each workload's baseline](%s)\n\n", svg)
 
 	p("## Targets (issue 9)\n\n")
@@ -267,6 +273,22 @@ func report(results map[key]*result, cpu, w6, stat, svg string) string {
 
 	p("## benchstat\n\n```\n%s```\n", stat)
 	return b.String()
+}
+
+// cpuMHz returns the clock /proc/cpuinfo reports, as ", 2596 MHz", or "".
+func cpuMHz() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "cpu MHz"); ok {
+			if mhz, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimLeft(v, " \t:")), 64); err == nil {
+				return fmt.Sprintf(", %.0f MHz", mhz)
+			}
+		}
+	}
+	return ""
 }
 
 func yes(ok bool) string {
