@@ -17,15 +17,23 @@ mkdir -p results
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "--- $count rounds of go test -bench=. -benchtime=$benchtime"
-# Rounds rather than -count, so that each library runs next to its baseline
-# in every round and a change of load on the machine hits both alike.
+echo "--- $count rounds of go test -bench -benchtime=$benchtime"
+# Each library runs in a fresh process, so that none inherits the heap, the
+# goroutines or the threads another left behind (in one process, whichever
+# runs first in a workload does measurably better); the order rotates from
+# round to round, so that a change of load on the machine hits all alike.
 go test -c -o "$tmp/bench.test" .
+libs=(baseline future workiva mo errgroup conc)
 : >results/raw.txt
 echo "before: $(uptime)" >results/load.txt
 for round in $(seq "$count"); do
 	echo "round $round of $count"
-	"$tmp/bench.test" -test.run='^$' -test.bench='^Benchmark(W|Go|Reads)' -test.benchtime="$benchtime" -test.timeout=2h >>results/raw.txt
+	for i in "${!libs[@]}"; do
+		lib=${libs[$(((i + round) % ${#libs[@]}))]}
+		"$tmp/bench.test" -test.run='^$' -test.bench="^Benchmark(W[0-9]|Go)\$/^lib=$lib\$" \
+			-test.benchtime="$benchtime" -test.timeout=2h >>results/raw.txt
+	done
+	"$tmp/bench.test" -test.run='^$' -test.bench='^BenchmarkReads$' -test.benchtime="$benchtime" >>results/raw.txt
 done
 echo "after:  $(uptime)" >>results/load.txt
 # BenchmarkHeld counts goroutines, which do not vary: a few iterations do.

@@ -167,9 +167,9 @@ func report(results map[key]*result, cpu, w6, stat, load, svg string) string {
 	}
 	p("# Benchmark results\n\n")
 	p("Written by `bench/run.sh` on %s; do not edit by hand. Every figure is the\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	p("median of %d rounds of `go test -bench` in one run of `run.sh`; each round\n", runs)
-	p("runs every library next to the workload's baseline, and ratios are of those\n")
-	p("medians. At the end, `benchstat` compares\n")
+	p("median of %d rounds in one run of `run.sh`; in each round every library\n", runs)
+	p("runs in a fresh process, in an order that rotates from round to round, and\n")
+	p("ratios are of those medians. At the end, `benchstat` compares\n")
 	p("future with the baselines, with confidence intervals; the raw output of every\n")
 	p("library is in [results/raw.txt](results/raw.txt).\n\n")
 	p("Machine: %s%s, %d cores, %s/%s, %s.\n\n", cpu, cpuMHz(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
