@@ -18,20 +18,24 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "--- $count rounds of go test -bench -benchtime=$benchtime"
-# Each library runs in a fresh process, so that none inherits the heap, the
-# goroutines or the threads another left behind (in one process, whichever
-# runs first in a workload does measurably better); the order rotates from
-# round to round, so that a change of load on the machine hits all alike.
+# Each library runs each workload in a fresh process, so that none inherits
+# the heap, goroutines or threads another left behind (in one process, the
+# first contender of a workload does measurably better); the contenders of a
+# workload run one after another, in an order that rotates from round to
+# round, so that a change of load on the machine hits them alike.
 go test -c -o "$tmp/bench.test" .
+workloads=(W1 W2 W3 W4 W5 Go)
 libs=(baseline future workiva mo errgroup conc)
 : >results/raw.txt
 echo "before: $(uptime)" >results/load.txt
 for round in $(seq "$count"); do
 	echo "round $round of $count"
-	for i in "${!libs[@]}"; do
-		lib=${libs[$(((i + round) % ${#libs[@]}))]}
-		"$tmp/bench.test" -test.run='^$' -test.bench="^Benchmark(W[0-9]|Go)\$/^lib=$lib\$" \
-			-test.benchtime="$benchtime" -test.timeout=2h >>results/raw.txt
+	for w in "${workloads[@]}"; do
+		for i in "${!libs[@]}"; do
+			lib=${libs[$(((i + round) % ${#libs[@]}))]}
+			"$tmp/bench.test" -test.run='^$' -test.bench="^Benchmark$w\$/^lib=$lib\$" \
+				-test.benchtime="$benchtime" -test.timeout=1h | grep '^Benchmark' >>results/raw.txt || true
+		done
 	done
 	"$tmp/bench.test" -test.run='^$' -test.bench='^BenchmarkReads$' -test.benchtime="$benchtime" >>results/raw.txt
 done
