@@ -34,7 +34,7 @@ for round in $(seq "$count"); do
 		for i in "${!libs[@]}"; do
 			lib=${libs[$(((i + round) % ${#libs[@]}))]}
 			"$tmp/bench.test" -test.run='^$' -test.bench="^Benchmark$w\$/^lib=$lib\$" \
-				-test.benchtime="$benchtime" -test.timeout=1h | grep '^Benchmark' >>results/raw.txt || true
+				-test.benchtime="$benchtime" -test.timeout=1h | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >>results/raw.txt || true
 		done
 	done
 	"$tmp/bench.test" -test.run='^$' -test.bench='^BenchmarkReads$' -test.benchtime="$benchtime" >>results/raw.txt
@@ -46,7 +46,7 @@ echo "after:  $(uptime)" >>results/load.txt
 echo "--- benchstat"
 # future against each workload's baseline, with confidence intervals; every
 # library's figures are in results/raw.txt and RESULTS.md.
-go run "$benchstat" -filter '/lib:(baseline OR future) -.name:Held' -col /lib results/raw.txt | tee results/benchstat.txt
+go run "$benchstat" -filter '/lib:(baseline OR future) -.name:Held' -col '/lib@(baseline future)' results/raw.txt | tee results/benchstat.txt
 
 echo "--- W6: 1,000,000-link chains, one process per library"
 go build -o "$tmp/chain" ./cmd/chain
