@@ -1,0 +1,180 @@
+package future
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Pool runs submitted functions, at most a fixed number at once, in
+// submission order: Go's counterpart of Python's ThreadPoolExecutor and
+// Java's fixed thread pool, returning a Future for each function.
+//
+// A Pool starts worker goroutines on demand, at most its limit, and a worker
+// exits as soon as nothing is queued, so an idle pool holds no goroutine and
+// needs no Close. Queued functions wait in a queue, not in goroutines.
+//
+// Make a Pool with NewPool; the zero value is not usable. A Pool must not be
+// copied after first use. Submit and Wait are safe for concurrent use,
+// including from functions running in the pool.
+type Pool struct {
+	mu      sync.Mutex
+	idle    sync.Cond // broadcast when active drops to zero; L is &mu
+	limit   int
+	workers int // worker goroutines alive
+	active  int // functions queued or running
+	queue   jobQueue
+}
+
+// job is a queued function: a *task[T] of any T.
+type job interface {
+	run()
+}
+
+// NewPool returns a pool that runs at most limit functions at once. It
+// panics if limit is less than 1.
+func NewPool(limit int) *Pool {
+	if limit < 1 {
+		panic(fmt.Sprintf("future: NewPool called with limit %d; the limit must be at least 1", limit))
+	}
+	p := &Pool{limit: limit}
+	p.idle.L = &p.mu
+	return p
+}
+
+// Submit queues fn to run in p with a child of ctx and returns a future
+// completed with fn's result. It never blocks: it does not wait for a free
+// worker.
+//
+// Queued functions start in submission order, at most p's limit at a time,
+// each on one of p's worker goroutines and run as by GoContext: fn's context
+// is canceled when ctx ends, when the future is completed by anything other
+// than fn (such as Cancel), and when fn returns; a panic in fn fails the
+// future with a *PanicError and does not harm the pool; callbacks on the
+// future run on the worker once fn returns.
+//
+// A queued function whose future is completed (for instance by Cancel)
+// before it starts never runs. A queued function whose ctx ends before it
+// starts never runs either, and its future fails at once with
+// context.Cause(ctx), without a traceback, even while every worker is busy;
+// if ctx is already done, Submit queues nothing and returns that failed
+// future.
+//
+// Submit panics if p, ctx or fn is nil, or if p was not made by NewPool.
+func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
+	if p == nil {
+		panic("future: Submit called with a nil *Pool")
+	}
+	if ctx == nil {
+		panic("future: Submit called with a nil context")
+	}
+	if fn == nil {
+		panic("future: Submit called with a nil function")
+	}
+	if p.limit < 1 {
+		panic("future: Submit called on a Pool not made by NewPool")
+	}
+	t := &task[T]{fn: fn, parent: ctx}
+	if ctx.Done() != nil { // a context that can never end needs no watching
+		if ctx.Err() != nil {
+			t.result.fail(context.Cause(ctx), nil)
+			return &t.result
+		}
+		// Registered before the task is queued, so the worker that dequeues
+		// it sees stop.
+		t.stop = context.AfterFunc(ctx, t.expire)
+	}
+	p.push(t)
+	return &t.result
+}
+
+// push queues j, starting a worker if fewer than limit are alive.
+func (p *Pool) push(j job) {
+	p.mu.Lock()
+	p.queue.push(j)
+	p.active++
+	start := p.workers < p.limit
+	if start {
+		p.workers++
+	}
+	p.mu.Unlock()
+	if start {
+		go p.work()
+	}
+}
+
+// work runs queued jobs until the queue is empty, then exits.
+func (p *Pool) work() {
+	p.mu.Lock()
+	for {
+		j := p.queue.pop()
+		if j == nil {
+			p.workers--
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+		j.run() // returns once the job's future is done
+		p.mu.Lock()
+		p.active--
+		if p.active == 0 {
+			p.idle.Broadcast()
+		}
+	}
+}
+
+// Wait blocks until no function is queued or running in p, including
+// functions submitted while it waits. When it returns, every future that
+// Submit returned before then is done. Calling Wait from a function running
+// in p deadlocks, as it waits for that function. Wait panics if p is nil.
+func (p *Pool) Wait() {
+	if p == nil {
+		panic("future: Wait called on a nil *Pool")
+	}
+	p.mu.Lock()
+	for p.active > 0 {
+		p.idle.Wait()
+	}
+	p.mu.Unlock()
+}
+
+// jobQueue is a FIFO ring buffer of jobs; its length is zero or a power of
+// two.
+type jobQueue struct {
+	buf  []job
+	head int
+	n    int
+}
+
+// keepQueue is the largest buffer, in jobs, that an empty queue keeps for
+// reuse; a larger one, grown by a burst, is released.
+const keepQueue = 4096
+
+func (q *jobQueue) push(j job) {
+	if q.n == len(q.buf) {
+		buf := make([]job, max(16, 2*len(q.buf)))
+		n := copy(buf, q.buf[q.head:])
+		copy(buf[n:], q.buf[:q.head])
+		q.buf, q.head = buf, 0
+	}
+	q.buf[(q.head+q.n)&(len(q.buf)-1)] = j
+	q.n++
+}
+
+// pop removes and returns the oldest job, or nil if the queue is empty.
+func (q *jobQueue) pop() job {
+	if q.n == 0 {
+		return nil
+	}
+	j := q.buf[q.head]
+	q.buf[q.head] = nil
+	q.head = (q.head + 1) & (len(q.buf) - 1)
+	q.n--
+	if q.n == 0 {
+		q.head = 0
+		if len(q.buf) > keepQueue {
+			q.buf = nil
+		}
+	}
+	return j
+}
