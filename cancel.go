@@ -62,18 +62,11 @@ type task[T any] struct {
 	// cancel cancels fn's context. It is set before the task subscribes to
 	// its own future, so fire, which runs after that, sees it.
 	cancel context.CancelFunc
-	// stop unregisters the context.AfterFunc that fails a queued pool task
-	// when its context ends; nil when there is none.
-	stop func() bool
 }
 
 // run runs fn on the calling goroutine, unless the future was completed or
 // the parent context ended first, and returns once the future is done.
 func (t *task[T]) run() {
-	if t.stop != nil {
-		t.stop()
-		t.stop = nil
-	}
 	switch {
 	case t.result.state.Load()&stateClaimed != 0:
 		// Completed before it started (Cancel, or its context's AfterFunc):

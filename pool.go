@@ -75,23 +75,31 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T
 		panic("future: Submit called on a Pool not made by NewPool")
 	}
 	t := &task[T]{fn: fn, parent: ctx}
+	var stop func() bool
 	if ctx.Done() != nil { // a context that can never end needs no watching
 		if ctx.Err() != nil {
 			t.result.fail(context.Cause(ctx), nil)
 			return &t.result
 		}
-		// Registered before the task is queued, so the worker that dequeues
-		// it sees stop.
-		t.stop = context.AfterFunc(ctx, t.expire)
+		stop = context.AfterFunc(ctx, t.expire)
 	}
-	p.push(t)
+	p.push(queued{t, stop})
 	return &t.result
 }
 
-// push queues j, starting a worker if fewer than limit are alive.
-func (p *Pool) push(j job) {
+// queued is a job waiting in a pool's queue, with the function that
+// unregisters the context.AfterFunc failing it if its context ends first
+// (nil if its context cannot end). It lives in the queue rather than in the
+// task to keep tasks small.
+type queued struct {
+	job  job
+	stop func() bool
+}
+
+// push queues q, starting a worker if fewer than limit are alive.
+func (p *Pool) push(q queued) {
 	p.mu.Lock()
-	p.queue.push(j)
+	p.queue.push(q)
 	p.active++
 	start := p.workers < p.limit
 	if start {
@@ -107,14 +115,17 @@ func (p *Pool) push(j job) {
 func (p *Pool) work() {
 	p.mu.Lock()
 	for {
-		j := p.queue.pop()
-		if j == nil {
+		q, ok := p.queue.pop()
+		if !ok {
 			p.workers--
 			p.mu.Unlock()
 			return
 		}
 		p.mu.Unlock()
-		j.run() // returns once the job's future is done
+		if q.stop != nil {
+			q.stop()
+		}
+		q.job.run() // returns once the job's future is done
 		p.mu.Lock()
 		p.active--
 		if p.active == 0 {
@@ -138,10 +149,10 @@ func (p *Pool) Wait() {
 	p.mu.Unlock()
 }
 
-// jobQueue is a FIFO ring buffer of jobs; its length is zero or a power of
-// two.
+// jobQueue is a FIFO ring buffer of queued jobs; its length is zero or a
+// power of two.
 type jobQueue struct {
-	buf  []job
+	buf  []queued
 	head int
 	n    int
 }
@@ -150,9 +161,9 @@ type jobQueue struct {
 // reuse; a larger one, grown by a burst, is released.
 const keepQueue = 4096
 
-func (q *jobQueue) push(j job) {
+func (q *jobQueue) push(j queued) {
 	if q.n == len(q.buf) {
-		buf := make([]job, max(16, 2*len(q.buf)))
+		buf := make([]queued, max(16, 2*len(q.buf)))
 		n := copy(buf, q.buf[q.head:])
 		copy(buf[n:], q.buf[:q.head])
 		q.buf, q.head = buf, 0
@@ -161,13 +172,13 @@ func (q *jobQueue) push(j job) {
 	q.n++
 }
 
-// pop removes and returns the oldest job, or nil if the queue is empty.
-func (q *jobQueue) pop() job {
+// pop removes and returns the oldest job; ok is false if the queue is empty.
+func (q *jobQueue) pop() (j queued, ok bool) {
 	if q.n == 0 {
-		return nil
+		return queued{}, false
 	}
-	j := q.buf[q.head]
-	q.buf[q.head] = nil
+	j = q.buf[q.head]
+	q.buf[q.head] = queued{}
 	q.head = (q.head + 1) & (len(q.buf) - 1)
 	q.n--
 	if q.n == 0 {
@@ -176,5 +187,5 @@ func (q *jobQueue) pop() job {
 			q.buf = nil
 		}
 	}
-	return j
+	return j, true
 }
