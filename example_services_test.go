@@ -15,13 +15,15 @@ import (
 // context.Canceled at once, and a function started by GoContext or Submit
 // sees its context end.
 func ExampleFuture_Cancel() {
-	stopped := make(chan error)
+	started, stopped := make(chan struct{}), make(chan error)
 	search := future.GoContext(context.Background(), func(ctx context.Context) ([]string, error) {
+		close(started)
 		<-ctx.Done() // a long search that checks for cancellation
 		stopped <- ctx.Err()
 		return nil, ctx.Err()
 	})
 
+	<-started // (canceled before it starts, the search would never run)
 	fmt.Println(search.Cancel())
 	fmt.Println(search.Exception())
 	fmt.Println("the search saw:", <-stopped)
