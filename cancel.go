@@ -1,6 +1,12 @@
 package future
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// errGoexit fails the future of a function that called runtime.Goexit.
+var errGoexit = errors.New("future: function called runtime.Goexit")
 
 // Cancel completes f with the error context.Canceled, if f is still pending,
 // and reports whether it did; on a done future it changes nothing and
@@ -74,19 +80,41 @@ func (t *task[T]) run() {
 	case t.parent.Err() != nil:
 		t.result.fail(context.Cause(t.parent), nil)
 	default:
-		ctx, cancel := context.WithCancel(t.parent)
-		t.cancel = cancel
-		drain(t.result.subscribe(t))
-		v, err, tb := callWith(t.fn, ctx)
-		if !t.result.complete(v, err, tb) {
-			cancel() // whoever won may not have reached fire yet
-		}
-		// When fn's result won, fire has already canceled ctx.
+		t.execute()
 	}
+	t.settled()
+}
+
+// execute runs fn with a child context and completes the future with its
+// result.
+func (t *task[T]) execute() {
+	ctx, cancel := context.WithCancel(t.parent)
+	t.cancel = cancel
+	drain(t.result.subscribe(t))
+	returned := false
+	defer func() {
+		if !returned {
+			// fn called runtime.Goexit (t.FailNow in a test, say): the
+			// goroutine is ending, but the future must not stay pending.
+			t.result.fail(errGoexit, captureTraceback(0))
+			cancel()
+			t.settled()
+		}
+	}()
+	v, err, tb := callWith(t.fn, ctx)
+	returned = true
 	t.fn = nil // let fn's captures be collected while the future lives on
-	// A concurrent completer may have claimed the future and still be
-	// writing its outcome. Wait for the instant that takes, so a pool that
-	// counts this task finished knows its future is done.
+	if !t.result.complete(v, err, tb) {
+		cancel() // whoever won may not have reached fire yet
+	}
+	// When fn's result won, fire has already canceled ctx.
+}
+
+// settled returns once the future is done. A concurrent completer may have
+// claimed it and still be writing its outcome; this waits for the instant
+// that takes, so a pool that counts the task finished knows its future is
+// done.
+func (t *task[T]) settled() {
 	if !t.result.Done() {
 		<-t.result.DoneChan()
 	}

@@ -113,6 +113,25 @@ func (p *Pool) push(q queued) {
 
 // work runs queued jobs until the queue is empty, then exits.
 func (p *Pool) work() {
+	running := false
+	defer func() {
+		if running {
+			// A job's function called runtime.Goexit, which is ending this
+			// goroutine; the job's future is done. Count the job and this
+			// worker out, and start a replacement if work is waiting.
+			p.mu.Lock()
+			p.finish()
+			p.workers--
+			start := p.queue.n > 0
+			if start {
+				p.workers++
+			}
+			p.mu.Unlock()
+			if start {
+				go p.work()
+			}
+		}
+	}()
 	p.mu.Lock()
 	for {
 		q, ok := p.queue.pop()
@@ -125,12 +144,20 @@ func (p *Pool) work() {
 		if q.stop != nil {
 			q.stop()
 		}
+		running = true
 		q.job.run() // returns once the job's future is done
+		running = false
 		p.mu.Lock()
-		p.active--
-		if p.active == 0 {
-			p.idle.Broadcast()
-		}
+		p.finish()
+	}
+}
+
+// finish counts a job out of active, waking Wait when none is left. p.mu
+// must be held.
+func (p *Pool) finish() {
+	p.active--
+	if p.active == 0 {
+		p.idle.Broadcast()
 	}
 }
 

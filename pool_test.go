@@ -116,16 +116,18 @@ func TestSubmitNeverBlocksNorStartsAGoroutinePerTask(t *testing.T) {
 		receive(t, started)
 	}
 
+	// Submit from a goroutine of our own, so a Submit that blocked would
+	// fail the test instead of hanging it; it counts itself.
 	fs := make([]*future.Future[int], queued)
-	submitted := make(chan struct{})
+	submitted := make(chan int)
 	go func() {
-		defer close(submitted)
 		for i := range fs {
 			fs[i] = future.Submit(p, context.Background(), func(context.Context) (int, error) { return i, nil })
 		}
+		submitted <- runtime.NumGoroutine() - 1
 	}()
-	receive(t, submitted) // Submit returned 20,000 times while every worker was blocked
-	assert.LessOrEqual(t, runtime.NumGoroutine()-before, limit, "at most limit goroutines, none per queued task")
+	n := receive(t, submitted) // Submit returned 20,000 times while every worker was blocked
+	assert.LessOrEqual(t, n-before, limit, "at most limit goroutines, none per queued task")
 	assert.Equal(t, int32(limit), g.now.Load())
 	for _, f := range fs {
 		assert.False(t, f.Done())
@@ -421,4 +423,45 @@ func TestServicesMisusePanics(t *testing.T) {
 		})
 	}
 	p.Wait() // nothing was queued
+}
+
+func TestGoexitInATask(t *testing.T) {
+	t.Parallel()
+	for _, s := range starters() {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			var ctx context.Context
+			f := s.start(context.Background(), func(c context.Context) (int, error) {
+				ctx = c
+				runtime.Goexit() // what t.FailNow does
+				return 1, nil
+			})
+			_, err := await(t, f)
+			assert.ErrorContains(t, err, "runtime.Goexit")
+			assert.ErrorIs(t, ctx.Err(), context.Canceled)
+		})
+	}
+	t.Run("the pool keeps working", func(t *testing.T) {
+		t.Parallel()
+		p := future.NewPool(1)
+		fs := make([]*future.Future[int], 6)
+		for i := range fs {
+			fs[i] = future.Submit(p, context.Background(), func(context.Context) (int, error) {
+				if i%2 == 0 {
+					runtime.Goexit()
+				}
+				return i, nil
+			})
+		}
+		p.Wait()
+		for i, f := range fs {
+			require.True(t, f.Done())
+			v, err := f.Result()
+			if i%2 == 0 {
+				assert.Error(t, err)
+			} else {
+				assert.Equal(t, i, v)
+			}
+		}
+	})
 }
