@@ -31,13 +31,17 @@ func (f *Future[T]) Cancel() bool {
 // panics.
 //
 // The child context is canceled when ctx ends, when the future is completed
-// by anything other than fn (Cancel, SetResult, ...), and when fn returns.
-// The future is fn's outcome: when ctx ends, the future still waits for fn
-// to return, as errgroup does; only an explicit completion such as Cancel
-// finishes it first, and then fn's late result is discarded. If ctx is
-// already done, or the future is completed before fn's goroutine starts, fn
-// is not run; in the first case the future fails at once with
-// context.Cause(ctx), without a traceback.
+// by anything other than fn (Cancel, SetResult, ...), and when fn returns;
+// do not hand it to work that should outlive fn. The future is fn's outcome:
+// when ctx ends, the future still waits for fn to return, as errgroup does;
+// only an explicit completion such as Cancel finishes it first, and then
+// fn's late result is discarded.
+//
+// fn is not run if the future is completed, or ctx ends, before fn's
+// goroutine starts; in the second case the future fails with
+// context.Cause(ctx) and no traceback, before GoContext returns if ctx is
+// already done. If fn calls runtime.Goexit, the future fails with an error
+// saying so.
 //
 // Callbacks registered on the future run on fn's goroutine once fn returns,
 // or on the goroutine that completed it first. GoContext never blocks. It

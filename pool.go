@@ -14,6 +14,12 @@ import (
 // exits as soon as nothing is queued, so an idle pool holds no goroutine and
 // needs no Close. Queued functions wait in a queue, not in goroutines.
 //
+// A function running in the pool may Submit more work, but should not wait
+// for it: with every worker waiting on queued work, nothing runs (the same
+// holds for Python's executors). Cancel what nobody waits for, and give
+// each request's work that request's context, so that work nobody wants is
+// dropped from the queue instead of run.
+//
 // Make a Pool with NewPool; the zero value is not usable. A Pool must not be
 // copied after first use. Submit and Wait are safe for concurrent use,
 // including from functions running in the pool.
@@ -56,9 +62,11 @@ func NewPool(limit int) *Pool {
 // A queued function whose future is completed (for instance by Cancel)
 // before it starts never runs. A queued function whose ctx ends before it
 // starts never runs either, and its future fails at once with
-// context.Cause(ctx), without a traceback, even while every worker is busy;
+// context.Cause(ctx), without a traceback, even while every worker is busy
+// (its callbacks then run on the goroutine that context.AfterFunc starts);
 // if ctx is already done, Submit queues nothing and returns that failed
-// future.
+// future. A function that calls runtime.Goexit fails its future with an
+// error saying so, and another worker takes its place.
 //
 // Submit panics if p, ctx or fn is nil, or if p was not made by NewPool.
 func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
