@@ -47,7 +47,7 @@
 // goroutine that completes the future, inside its SetResult or SetException
 // call, in the order it was registered, exactly once, with no lock held; if
 // the future is already done, it runs at once on the registering goroutine.
-// No goroutine is started for it. Only Go starts a goroutine.
+// No goroutine is started for it; only Go, GoContext and a Pool start any.
 //
 // Completion is iterative: completing the head of a chain of a million
 // continuations, or of deeply nested flattened futures, runs every link on
@@ -68,6 +68,20 @@
 // "future: ": a nil error, callback, function or future argument. Completing
 // a future twice is not misuse: the second call returns false.
 //
+// # Cancellation, contexts and the pool
+//
+// Cancel completes a pending future with context.Canceled, so that whoever
+// waits on it gets an answer at once. GoContext runs a function with a child
+// of a request's context, and cancels that child when the context ends,
+// when the future is completed by anyone else (Cancel included) and when the
+// function returns; the future is the function's outcome, waiting for it even
+// after the context ends, as errgroup does. A Pool made by NewPool runs
+// submitted functions in submission order, at most its limit at once, each
+// as by GoContext: Submit never blocks, a queued function whose context ends
+// or whose future is canceled never runs and its future fails at once, and
+// Wait returns when nothing is queued or running. The pool's workers exist
+// only while it has work, so it needs no Close.
+//
 // # From Hazelcast to Go
 //
 //	Hazelcast (Python)                      future (Go)
@@ -85,7 +99,10 @@
 //	f.continue_with(fn, *args)              ContinueWith(f, fn), with args captured by fn
 //	f.continue_with(fn returning a Future)  ContinueWithFuture(f, fn)
 //	combine_futures(fs)                     Combine(fs...)
+//	f.cancel()  (concurrent.futures)        f.Cancel()
+//	executor.submit(fn)                     Submit(pool, ctx, fn), with pool := NewPool(limit)
 //
 // Go adds ResultContext and DoneChan for waiting with a context or in a
-// select, and Go for running a function as a future.
+// select, Go and GoContext for running a function as a future, and Pool.Wait
+// for executor.shutdown(wait=True).
 package future
