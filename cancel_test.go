@@ -168,43 +168,42 @@ func blockUntilDone(started chan<- context.Context) func(context.Context) (int, 
 	}
 }
 
-func TestRunningFunctionSeesCancel(t *testing.T) {
+// TestRunningFunctionSeesOtherCompletion: completing the future of a
+// running function, by Cancel or by someone else answering first, finishes
+// the future at once, cancels fn's context, and discards fn's late result.
+func TestRunningFunctionSeesOtherCompletion(t *testing.T) {
 	t.Parallel()
-	for _, s := range starters() {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			started := make(chan context.Context)
-			returned := make(chan struct{})
-			f := s.start(context.Background(), func(ctx context.Context) (int, error) {
-				defer close(returned)
-				return blockUntilDone(started)(ctx)
-			})
-			ctx := receive(t, started)
-
-			require.True(t, f.Cancel())
-			assert.ErrorIs(t, f.Exception(), context.Canceled, "the future is canceled at once")
-			receive(t, ctx.Done())
-			assert.ErrorIs(t, ctx.Err(), context.Canceled, "and fn sees its context end")
-			receive(t, returned)
-			assert.ErrorIs(t, f.Exception(), context.Canceled, "fn's late result is discarded")
-		})
+	tests := []struct {
+		name     string
+		complete func(*future.Future[int]) bool
+		wantV    int
+		wantErr  error
+	}{
+		{"Cancel", (*future.Future[int]).Cancel, 0, context.Canceled},
+		{"SetResult", func(f *future.Future[int]) bool { return f.SetResult(5) }, 5, nil}, // say, from a cache
 	}
-}
+	for _, tt := range tests {
+		for _, s := range starters() {
+			t.Run(tt.name+"/"+s.name, func(t *testing.T) {
+				t.Parallel()
+				started := make(chan context.Context)
+				returned := make(chan struct{})
+				f := s.start(context.Background(), func(ctx context.Context) (int, error) {
+					defer close(returned)
+					return blockUntilDone(started)(ctx)
+				})
+				ctx := receive(t, started)
 
-func TestRunningFunctionSeesSetResult(t *testing.T) {
-	t.Parallel()
-	for _, s := range starters() {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			started := make(chan context.Context)
-			f := s.start(context.Background(), blockUntilDone(started))
-			ctx := receive(t, started)
-			require.True(t, f.SetResult(5), "someone else answers first, say from a cache")
-			receive(t, ctx.Done())
-			v, err := await(t, f)
-			assert.NoError(t, err)
-			assert.Equal(t, 5, v)
-		})
+				require.True(t, tt.complete(f))
+				require.True(t, f.Done(), "the future is done at once")
+				receive(t, ctx.Done())
+				assert.ErrorIs(t, ctx.Err(), context.Canceled, "fn sees its context end")
+				receive(t, returned)
+				v, err := f.Result()
+				assert.Equal(t, tt.wantV, v, "fn's late result is discarded")
+				assert.Equal(t, tt.wantErr, err)
+			})
+		}
 	}
 }
 
