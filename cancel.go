@@ -95,6 +95,9 @@ func (t *task[T]) execute() {
 	ctx, cancel := context.WithCancel(t.parent)
 	t.cancel = cancel
 	drain(t.result.subscribe(t))
+	if t.result.state.Load()&stateClaimed != 0 {
+		return // completed as fn was about to start: no need to run it
+	}
 	returned := false
 	defer func() {
 		if !returned {

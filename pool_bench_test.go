@@ -61,3 +61,21 @@ func BenchmarkPool(b *testing.B) {
 		wg.Wait()
 	})
 }
+
+// BenchmarkPoolRequestContext is BenchmarkPool/ours with a cancelable
+// parent context, as a service passes its request's context: each queued
+// task then also watches that context with context.AfterFunc.
+func BenchmarkPoolRequestContext(b *testing.B) {
+	const limit, batch = 4, 1000
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	p := future.NewPool(limit)
+	for i := range b.N {
+		sinkFuture = future.Submit(p, ctx, func(context.Context) (int, error) { return i * 2, nil })
+		if i%batch == batch-1 {
+			p.Wait()
+		}
+	}
+	p.Wait()
+}
