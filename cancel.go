@@ -133,7 +133,9 @@ func (t *task[T]) fire(*Future[T]) drainer {
 	return nil
 }
 
-// expire fails a queued pool task whose context ended before it started.
+// expire fails a queued pool task whose context ended before it started. If
+// a worker starts the task meanwhile, it sees the context done and does not
+// run fn.
 func (t *task[T]) expire() {
 	t.result.fail(context.Cause(t.parent), nil)
 }

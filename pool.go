@@ -28,13 +28,19 @@ type Pool struct {
 	idle    sync.Cond // broadcast when active drops to zero; L is &mu
 	limit   int
 	workers int // worker goroutines alive
-	active  int // functions queued or running
+	running int // jobs that workers are running
+	active  int // jobs queued or running
 	queue   jobQueue
+	// watches holds a watch for each context, keyed by its Done channel,
+	// that has queued jobs waiting behind busy workers.
+	watches map[<-chan struct{}]*watch
 }
 
-// job is a queued function: a *task[T] of any T.
+// job is a queued function: a *task[T] of any T. expire fails it with its
+// context's cause.
 type job interface {
 	run()
+	expire()
 }
 
 // NewPool returns a pool that runs at most limit functions at once. It
@@ -83,36 +89,41 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T
 		panic("future: Submit called on a Pool not made by NewPool")
 	}
 	t := &task[T]{fn: fn, parent: ctx}
-	var stop func() bool
-	if ctx.Done() != nil { // a context that can never end needs no watching
-		if ctx.Err() != nil {
-			t.result.fail(context.Cause(ctx), nil)
-			return &t.result
-		}
-		stop = context.AfterFunc(ctx, t.expire)
+	done := ctx.Done() // nil if ctx can never end
+	if done != nil && ctx.Err() != nil {
+		t.result.fail(context.Cause(ctx), nil)
+		return &t.result
 	}
-	p.push(queued{t, stop})
+	p.push(t, ctx, done)
 	return &t.result
 }
 
-// queued is a job waiting in a pool's queue, with the function that
-// unregisters the context.AfterFunc failing it if its context ends first
-// (nil if its context cannot end). It lives in the queue rather than in the
-// task to keep tasks small.
+// queued is a job in a pool's queue, with the watch that fails it if its
+// context ends first (nil if there is none).
 type queued struct {
-	job  job
-	stop func() bool
+	job job
+	w   *watch
 }
 
-// push queues q, starting a worker if fewer than limit are alive.
-func (p *Pool) push(q queued) {
+// push queues j, whose context is ctx, starting a worker if fewer than
+// limit are alive.
+func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) {
 	p.mu.Lock()
-	p.queue.push(q)
-	p.active++
 	start := p.workers < p.limit
 	if start {
 		p.workers++
 	}
+	var w *watch
+	// The first workers-running jobs in the queue will be taken by workers
+	// that are not running a function, without waiting for user code; a job
+	// further back may wait for as long as the functions ahead run, so it
+	// is watched, to fail at once if its context ends.
+	if done != nil && p.queue.n >= p.workers-p.running {
+		w = p.watch(ctx, done)
+		w.add(j)
+	}
+	p.queue.push(queued{j, w})
+	p.active++
 	p.mu.Unlock()
 	if start {
 		go p.work()
@@ -128,6 +139,7 @@ func (p *Pool) work() {
 			// goroutine; the job's future is done. Count the job and this
 			// worker out, and start a replacement if work is waiting.
 			p.mu.Lock()
+			p.running--
 			p.finish()
 			p.workers--
 			start := p.queue.n > 0
@@ -148,14 +160,16 @@ func (p *Pool) work() {
 			p.mu.Unlock()
 			return
 		}
-		p.mu.Unlock()
-		if q.stop != nil {
-			q.stop()
+		if q.w != nil {
+			p.unwatch(q.w)
 		}
+		p.running++
+		p.mu.Unlock()
 		running = true
 		q.job.run() // returns once the job's future is done
 		running = false
 		p.mu.Lock()
+		p.running--
 		p.finish()
 	}
 }
@@ -182,6 +196,79 @@ func (p *Pool) Wait() {
 		p.idle.Wait()
 	}
 	p.mu.Unlock()
+}
+
+// A watch fails the queued jobs of one context when it ends, even while
+// every worker is busy. One context.AfterFunc per context, rather than per
+// job, serves a request that fans out into many jobs: its jobs are queued in
+// order, so they also leave the watch in order, and the watch keeps them in
+// a FIFO of its own. The watch is closed, and its AfterFunc stopped, when
+// its last job starts or when the context ends.
+type watch struct {
+	done   <-chan struct{} // the context's Done channel: the key in Pool.watches
+	stop   func() bool     // stops the AfterFunc
+	jobs   []job           // jobs[head:] are still queued, in queue order
+	head   int
+	closed bool
+}
+
+// watch returns the open watch for ctx, making one if there is none. p.mu
+// must be held.
+func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
+	w := p.watches[done]
+	if w == nil {
+		if p.watches == nil {
+			p.watches = make(map[<-chan struct{}]*watch)
+		}
+		w = &watch{done: done}
+		// If ctx ends now, the AfterFunc's goroutine waits for p.mu.
+		w.stop = context.AfterFunc(ctx, func() { p.expire(w) })
+		p.watches[done] = w
+	}
+	return w
+}
+
+// add appends j to w's jobs, reusing the space of jobs that have started.
+func (w *watch) add(j job) {
+	if len(w.jobs) == cap(w.jobs) && w.head >= len(w.jobs)/2 {
+		n := copy(w.jobs, w.jobs[w.head:])
+		clear(w.jobs[n:])
+		w.jobs, w.head = w.jobs[:n], 0
+	}
+	w.jobs = append(w.jobs, j)
+}
+
+// unwatch records that the oldest queued job of w has started, and closes w
+// if it was the last. p.mu must be held.
+func (p *Pool) unwatch(w *watch) {
+	if w.closed {
+		return // expire owns jobs now
+	}
+	w.jobs[w.head] = nil
+	w.head++
+	if w.head == len(w.jobs) {
+		w.closed = true
+		delete(p.watches, w.done)
+		w.stop()
+	}
+}
+
+// expire runs when w's context ends: it closes w and fails the jobs still
+// queued under it. They stay in the queue until a worker skips them.
+func (p *Pool) expire(w *watch) {
+	p.mu.Lock()
+	if w.closed {
+		p.mu.Unlock()
+		return
+	}
+	w.closed = true
+	delete(p.watches, w.done)
+	queued := w.jobs[w.head:] // no longer written: w is closed
+	p.mu.Unlock()
+	// Outside the lock: failing a job runs its callbacks.
+	for _, j := range queued {
+		j.expire()
+	}
 }
 
 // jobQueue is a FIFO ring buffer of queued jobs; its length is zero or a

@@ -336,6 +336,7 @@ func TestPoolConcurrentSubmitAndCancel(t *testing.T) {
 	const submitters, each = 8, 500
 	p := future.NewPool(3)
 	var ran atomic.Int32
+	var didRun [submitters * each]atomic.Bool
 	cause := errors.New("request over")
 	type sub struct {
 		f    *future.Future[int]
@@ -352,6 +353,7 @@ func TestPoolConcurrentSubmitAndCancel(t *testing.T) {
 				want := s*each + i
 				f := future.Submit(p, ctx, func(ctx context.Context) (int, error) {
 					ran.Add(1)
+					didRun[want].Store(true)
 					return want, nil
 				})
 				results[s] = append(results[s], sub{f, want})
@@ -382,10 +384,12 @@ func TestPoolConcurrentSubmitAndCancel(t *testing.T) {
 			case err == nil:
 				succeeded++
 				assert.Equal(t, s.want, v)
+				assert.True(t, didRun[s.want].Load())
 			case errors.Is(err, context.Canceled):
 				canceled++
 			case errors.Is(err, cause):
 				expired++
+				assert.False(t, didRun[s.want].Load(), "a task failed by its context's end never ran")
 			default:
 				t.Errorf("unexpected outcome %v", err)
 			}
@@ -464,4 +468,83 @@ func TestGoexitInATask(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestContextEndFailsOnlyItsQueuedTasks: tasks of several requests wait in
+// one queue; when one request's context ends, its queued tasks fail at once
+// and never run, its running task sees the end and is waited for, and the
+// other request's tasks are untouched and run in order.
+func TestContextEndFailsOnlyItsQueuedTasks(t *testing.T) {
+	t.Parallel()
+	p := future.NewPool(2)
+	causeA := errors.New("request A timed out")
+	ctxA, cancelA := context.WithCancelCause(context.Background())
+	ctxB, cancelB := context.WithCancel(context.Background())
+	defer cancelB()
+
+	var mu sync.Mutex
+	var ran []string
+	task := func(name string) func(context.Context) (int, error) {
+		return func(context.Context) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			ran = append(ran, name)
+			return len(ran), nil
+		}
+	}
+	started := make(chan context.Context, 2)
+	release := make(chan struct{})
+	hold := func(ctx context.Context) (int, error) {
+		started <- ctx
+		<-release
+		return 0, context.Cause(ctx)
+	}
+
+	runningA := future.Submit(p, ctxA, hold)
+	runningB := future.Submit(p, ctxB, hold)
+	ctxRunningA := receive(t, started)
+	receive(t, started) // both workers are busy from here on
+
+	names := []string{"A1", "B1", "A2", "B2", "A3"}
+	fs := make(map[string]*future.Future[int])
+	for _, name := range names {
+		ctx := ctxB
+		if name[0] == 'A' {
+			ctx = ctxA
+		}
+		fs[name] = future.Submit(p, ctx, task(name))
+	}
+
+	cancelA(causeA)
+	for _, name := range []string{"A1", "A2", "A3"} {
+		receive(t, fs[name].DoneChan()) // at once, with both workers busy
+		assert.ErrorIs(t, fs[name].Exception(), causeA, name)
+	}
+	assert.False(t, fs["B1"].Done())
+	assert.False(t, fs["B2"].Done())
+	receive(t, ctxRunningA.Done())
+	assert.False(t, runningA.Done(), "a running task sees its context end, and its future waits for it")
+
+	close(release)
+	p.Wait()
+	_, err := runningA.Result()
+	assert.ErrorIs(t, err, causeA, "the running task saw its request end")
+	assert.NoError(t, runningB.Exception())
+	assert.Equal(t, []string{"B1", "B2"}, ran, "only B's tasks ran, in order")
+
+	// B's watch closed when its last queued task started; new waiting work
+	// on the same context is watched afresh.
+	release2 := make(chan struct{})
+	blockers := []*future.Future[int]{
+		future.Submit(p, context.Background(), func(context.Context) (int, error) { <-release2; return 0, nil }),
+		future.Submit(p, context.Background(), func(context.Context) (int, error) { <-release2; return 0, nil }),
+	}
+	b3 := future.Submit(p, ctxB, task("B3"))
+	cancelB()
+	receive(t, b3.DoneChan())
+	assert.ErrorIs(t, b3.Exception(), context.Canceled)
+	close(release2)
+	p.Wait()
+	assert.True(t, blockers[0].Done() && blockers[1].Done())
+	assert.Equal(t, []string{"B1", "B2"}, ran)
 }
