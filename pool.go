@@ -105,20 +105,22 @@ type queued struct {
 	w   *watch
 }
 
-// push queues j, whose context is ctx, starting a worker if fewer than
-// limit are alive.
+// push queues j, whose context is ctx, starting a worker if j would wait
+// and fewer than limit are alive.
 func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) {
 	p.mu.Lock()
-	start := p.workers < p.limit
+	// Each worker not running a function is about to take a job from the
+	// head of the queue, without waiting for user code. A job further back
+	// gets a new worker if the limit allows; otherwise it waits for
+	// functions ahead to return, however long that takes, so it is watched,
+	// to fail at once if its context ends.
+	waits := p.queue.n >= p.workers-p.running
+	start := waits && p.workers < p.limit
 	if start {
 		p.workers++
 	}
 	var w *watch
-	// The first workers-running jobs in the queue will be taken by workers
-	// that are not running a function, without waiting for user code; a job
-	// further back may wait for as long as the functions ahead run, so it
-	// is watched, to fail at once if its context ends.
-	if done != nil && p.queue.n >= p.workers-p.running {
+	if waits && !start && done != nil {
 		w = p.watch(ctx, done)
 		w.add(j)
 	}
