@@ -107,18 +107,18 @@ func TestGoContextOutcome(t *testing.T) {
 	}
 }
 
-type ctxKey struct{}
+type requestIDKey struct{}
 
 func TestGoContextPassesAChildContext(t *testing.T) {
 	t.Parallel()
-	parent := context.WithValue(context.Background(), ctxKey{}, "request-7")
+	parent := context.WithValue(context.Background(), requestIDKey{}, "request-7")
 	var seen context.Context
 	f := future.GoContext(parent, func(ctx context.Context) (string, error) {
 		seen = ctx
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		return ctx.Value(ctxKey{}).(string), nil
+		return ctx.Value(requestIDKey{}).(string), nil
 	})
 	v, err := await(t, f)
 	require.NoError(t, err)
@@ -143,14 +143,14 @@ func TestGoContextWithDoneContextNeverRuns(t *testing.T) {
 	assert.False(t, ran.Load())
 }
 
-// starter runs fn as GoContext or Submit does.
-type starter struct {
+// svcStarter runs fn as GoContext or Submit does.
+type svcStarter struct {
 	name  string
 	start func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int]
 }
 
-func starters() []starter {
-	return []starter{
+func svcStarters() []svcStarter {
+	return []svcStarter{
 		{"GoContext", future.GoContext[int]},
 		{"Submit", func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
 			return future.Submit(future.NewPool(2), ctx, fn)
@@ -183,7 +183,7 @@ func TestRunningFunctionSeesOtherCompletion(t *testing.T) {
 		{"SetResult", func(f *future.Future[int]) bool { return f.SetResult(5) }, 5, nil}, // say, from a cache
 	}
 	for _, tt := range tests {
-		for _, s := range starters() {
+		for _, s := range svcStarters() {
 			t.Run(tt.name+"/"+s.name, func(t *testing.T) {
 				t.Parallel()
 				started := make(chan context.Context)
@@ -209,7 +209,7 @@ func TestRunningFunctionSeesOtherCompletion(t *testing.T) {
 
 func TestRunningFunctionSeesParentEnd(t *testing.T) {
 	t.Parallel()
-	for _, s := range starters() {
+	for _, s := range svcStarters() {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			cause := errors.New("request deadline")
@@ -238,7 +238,7 @@ func TestRunningFunctionSeesParentEnd(t *testing.T) {
 
 func TestCallbacksRunAfterTheChildIsCanceled(t *testing.T) {
 	t.Parallel()
-	for _, s := range starters() {
+	for _, s := range svcStarters() {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			started := make(chan context.Context, 1)

@@ -60,8 +60,8 @@ func ExampleGoContext() {
 	// true
 }
 
-// fetchPrice stands in for a call to a pricing service.
-func fetchPrice(ctx context.Context, sku string) (float64, error) {
+// priceOf stands in for a call to a pricing service.
+func priceOf(ctx context.Context, sku string) (float64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -83,7 +83,7 @@ func ExampleSubmit() {
 			defer inFlight.Add(-1)
 			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 			}
-			return fetchPrice(ctx, sku)
+			return priceOf(ctx, sku)
 		})
 	}
 

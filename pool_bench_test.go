@@ -8,8 +8,8 @@ import (
 	"github.com/gofutures/future"
 )
 
-// sinkFuture keeps the benchmarks' results alive.
-var sinkFuture *future.Future[int]
+// poolSink keeps the benchmarks' results alive.
+var poolSink *future.Future[int]
 
 // BenchmarkPool measures submitting, running and completing one tiny task
 // at limit 4, in batches of 1,000 each followed by a wait (run it with
@@ -25,7 +25,7 @@ func BenchmarkPool(b *testing.B) {
 		b.ReportAllocs()
 		p := future.NewPool(limit)
 		for i := range b.N {
-			sinkFuture = future.Submit(p, ctx, func(context.Context) (int, error) { return i * 2, nil })
+			poolSink = future.Submit(p, ctx, func(context.Context) (int, error) { return i * 2, nil })
 			if i%batch == batch-1 {
 				p.Wait()
 			}
@@ -53,7 +53,7 @@ func BenchmarkPool(b *testing.B) {
 					f.SetResult(v)
 				}
 			}()
-			sinkFuture = f
+			poolSink = f
 			if i%batch == batch-1 {
 				wg.Wait()
 			}
@@ -72,7 +72,7 @@ func BenchmarkPoolRequestContext(b *testing.B) {
 	b.ReportAllocs()
 	p := future.NewPool(limit)
 	for i := range b.N {
-		sinkFuture = future.Submit(p, ctx, func(context.Context) (int, error) { return i * 2, nil })
+		poolSink = future.Submit(p, ctx, func(context.Context) (int, error) { return i * 2, nil })
 		if i%batch == batch-1 {
 			p.Wait()
 		}

@@ -16,12 +16,12 @@ import (
 	"github.com/gofutures/future"
 )
 
-// gauge tracks how many functions run at once and the most it has seen.
-type gauge struct {
+// concurrencyGauge tracks how many functions run at once and the most it has seen.
+type concurrencyGauge struct {
 	now, peak atomic.Int32
 }
 
-func (g *gauge) enter() {
+func (g *concurrencyGauge) enter() {
 	n := g.now.Add(1)
 	for {
 		p := g.peak.Load()
@@ -31,7 +31,7 @@ func (g *gauge) enter() {
 	}
 }
 
-func (g *gauge) leave() { g.now.Add(-1) }
+func (g *concurrencyGauge) leave() { g.now.Add(-1) }
 
 func TestPoolLimit(t *testing.T) {
 	t.Parallel()
@@ -39,7 +39,7 @@ func TestPoolLimit(t *testing.T) {
 		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) {
 			t.Parallel()
 			p := future.NewPool(limit)
-			var g gauge
+			var g concurrencyGauge
 			started := make(chan struct{}, 4*limit)
 			release := make(chan struct{})
 			fs := make([]*future.Future[int], 4*limit)
@@ -99,7 +99,7 @@ func TestSubmitNeverBlocksNorStartsAGoroutinePerTask(t *testing.T) {
 	const limit, queued = 4, 20_000
 	before := runtime.NumGoroutine()
 	p := future.NewPool(limit)
-	var g gauge
+	var g concurrencyGauge
 	started := make(chan struct{}, limit)
 	release := make(chan struct{})
 	block := func(context.Context) (int, error) {
@@ -431,7 +431,7 @@ func TestServicesMisusePanics(t *testing.T) {
 
 func TestGoexitInATask(t *testing.T) {
 	t.Parallel()
-	for _, s := range starters() {
+	for _, s := range svcStarters() {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			var ctx context.Context
