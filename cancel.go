@@ -18,7 +18,10 @@ var errGoexit = errors.New("future: function called runtime.Goexit")
 // function's context is canceled too, and a queued function will never run;
 // a function already running is not stopped, but it sees its context end
 // and whatever it returns is discarded. Any other producer is not told: its
-// later SetResult or SetException simply returns false.
+// later SetResult or SetException simply returns false. (Python's
+// Future.cancel refuses once the function runs, and Java's cancel can only
+// interrupt a thread; Cancel always answers the waiters at once and tells
+// the function through its context, which is how Go code is stopped.)
 //
 // Cancel never waits for other goroutines and is safe to race with any
 // other method.
