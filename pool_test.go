@@ -72,23 +72,31 @@ func TestPoolStartsInSubmissionOrder(t *testing.T) {
 	p := future.NewPool(1)
 	var mu sync.Mutex
 	var order []int
-	gate := make(chan struct{})
-	future.Submit(p, context.Background(), func(context.Context) (int, error) {
-		<-gate // hold the worker until everything is queued
-		return 0, nil
-	})
-	const n = 200
-	for i := range n {
-		future.Submit(p, context.Background(), func(context.Context) (int, error) {
+	record := func(i int) func(context.Context) (int, error) {
+		return func(context.Context) (int, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			order = append(order, i)
 			return i, nil
-		})
+		}
+	}
+	gate := make(chan struct{})
+	future.Submit(p, context.Background(), func(context.Context) (int, error) {
+		<-gate // hold the worker while the first tasks queue up
+		return 0, nil
+	})
+	const queued, more = 200, 5000
+	for i := range queued {
+		future.Submit(p, context.Background(), record(i))
 	}
 	close(gate)
+	// Keep submitting while the worker drains the queue, so the queue's
+	// ring buffer wraps around.
+	for i := queued; i < queued+more; i++ {
+		future.Submit(p, context.Background(), record(i))
+	}
 	p.Wait()
-	require.Len(t, order, n)
+	require.Len(t, order, queued+more)
 	for i, v := range order {
 		require.Equal(t, i, v, "start order")
 	}
