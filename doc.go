@@ -47,7 +47,7 @@
 // goroutine that completes the future, inside its SetResult or SetException
 // call, in the order it was registered, exactly once, with no lock held; if
 // the future is already done, it runs at once on the registering goroutine.
-// No goroutine is started for it; only Go, GoContext and a Pool start any.
+// No goroutine is started for it. Only Go starts a goroutine.
 //
 // Completion is iterative: completing the head of a chain of a million
 // continuations, or of deeply nested flattened futures, runs every link on
@@ -80,7 +80,8 @@
 // as by GoContext: Submit never blocks, a queued function whose context ends
 // or whose future is canceled never runs and its future fails at once, and
 // Wait returns when nothing is queued or running. The pool's workers exist
-// only while it has work, so it needs no Close.
+// only while it has work, so it needs no Close. Besides Go's, GoContext's
+// goroutine and a Pool's workers are the only goroutines the package starts.
 //
 // # From Hazelcast to Go
 //
