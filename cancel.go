@@ -5,8 +5,10 @@ import (
 	"errors"
 )
 
-// errGoexit fails the future of a function that called runtime.Goexit.
-var errGoexit = errors.New("future: function called runtime.Goexit")
+// errTaskGoexit fails the future of a task whose function called
+// runtime.Goexit. (Main's core has the same error as errGoexit, for Go; on
+// merging, use that one and delete this.)
+var errTaskGoexit = errors.New("future: function called runtime.Goexit")
 
 // Cancel completes f with the error context.Canceled, if f is still pending,
 // and reports whether it did; on a done future it changes nothing and
@@ -106,7 +108,7 @@ func (t *task[T]) execute() {
 		if !returned {
 			// fn called runtime.Goexit (t.FailNow in a test, say): the
 			// goroutine is ending, but the future must not stay pending.
-			t.result.fail(errGoexit, captureTraceback(0))
+			t.result.fail(errTaskGoexit, captureTraceback(0))
 			cancel()
 			t.settled()
 		}
