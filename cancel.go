@@ -6,8 +6,7 @@ import (
 )
 
 // errTaskGoexit fails the future of a task whose function called
-// runtime.Goexit. (Main's core has the same error as errGoexit, for Go; on
-// merging, use that one and delete this.)
+// runtime.Goexit.
 var errTaskGoexit = errors.New("future: function called runtime.Goexit")
 
 // Cancel completes f with the error context.Canceled, if f is still pending,
