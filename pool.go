@@ -69,7 +69,8 @@ func NewPool(limit int) *Pool {
 // before it starts never runs. A queued function whose ctx ends before it
 // starts never runs either, and its future fails at once with
 // context.Cause(ctx), without a traceback, even while every worker is busy
-// (its callbacks then run on the goroutine that context.AfterFunc starts);
+// (its callbacks then run on a goroutine started by context.AfterFunc, or
+// on the worker that was about to start it);
 // if ctx is already done, Submit queues nothing and returns that failed
 // future. A function that calls runtime.Goexit fails its future with an
 // error saying so, and another worker takes its place.
