@@ -500,18 +500,20 @@ func TestContextEndFailsOnlyItsQueuedTasks(t *testing.T) {
 			return len(ran), nil
 		}
 	}
-	started := make(chan context.Context, 2)
+	startedA, startedB := make(chan context.Context, 1), make(chan context.Context, 1)
 	release := make(chan struct{})
-	hold := func(ctx context.Context) (int, error) {
-		started <- ctx
-		<-release
-		return 0, context.Cause(ctx)
+	hold := func(started chan<- context.Context) func(context.Context) (int, error) {
+		return func(ctx context.Context) (int, error) {
+			started <- ctx
+			<-release
+			return 0, context.Cause(ctx)
+		}
 	}
 
-	runningA := future.Submit(p, ctxA, hold)
-	runningB := future.Submit(p, ctxB, hold)
-	ctxRunningA := receive(t, started)
-	receive(t, started) // both workers are busy from here on
+	runningA := future.Submit(p, ctxA, hold(startedA))
+	runningB := future.Submit(p, ctxB, hold(startedB))
+	ctxRunningA := receive(t, startedA)
+	receive(t, startedB) // both workers are busy from here on
 
 	names := []string{"A1", "B1", "A2", "B2", "A3"}
 	fs := make(map[string]*future.Future[int])
