@@ -107,18 +107,18 @@ func (t *task[T]) execute() {
 		if !returned {
 			// fn called runtime.Goexit (t.FailNow in a test, say): the
 			// goroutine is ending, but the future must not stay pending.
-			t.result.fail(errTaskGoexit, captureTraceback(0))
 			cancel()
+			t.result.fail(errTaskGoexit, captureTraceback(0))
 			t.settled()
 		}
 	}()
 	v, err, tb := callWith(t.fn, ctx)
 	returned = true
 	t.fn = nil // let fn's captures be collected while the future lives on
-	if !t.result.complete(v, err, tb) {
-		cancel() // whoever won may not have reached fire yet
-	}
-	// When fn's result won, fire has already canceled ctx.
+	// Cancel ctx before completing, so whoever sees the future done sees
+	// ctx ended; fire's cancel is then a no-op.
+	cancel()
+	t.result.complete(v, err, tb)
 }
 
 // settled returns once the future is done. A concurrent completer may have
