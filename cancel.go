@@ -1,13 +1,6 @@
 package future
 
-import (
-	"context"
-	"errors"
-)
-
-// errTaskGoexit fails the future of a task whose function called
-// runtime.Goexit.
-var errTaskGoexit = errors.New("future: function called runtime.Goexit")
+import "context"
 
 // Cancel completes f with the error context.Canceled, if f is still pending,
 // and reports whether it did; on a done future it changes nothing and
@@ -108,7 +101,7 @@ func (t *task[T]) execute() {
 			// fn called runtime.Goexit (t.FailNow in a test, say): the
 			// goroutine is ending, but the future must not stay pending.
 			cancel()
-			t.result.fail(errTaskGoexit, captureTraceback(0))
+			t.result.fail(errGoexit, captureTraceback(0))
 			t.settled()
 		}
 	}()
