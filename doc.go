@@ -50,7 +50,8 @@
 // the future is already done, it runs at once on the registering goroutine.
 // When a continuation completes its own future, that future's callbacks run
 // before the next callback of the first one, just as nested calls would.
-// No goroutine is started for any of it. Only Go starts a goroutine.
+// No goroutine is started for any of it: only Go, GoContext and a Pool's
+// workers start goroutines (see "Cancellation, contexts and the pool").
 //
 // Completion is iterative: completing the head of a chain of a million
 // continuations, or of deeply nested flattened futures or Combines, runs
