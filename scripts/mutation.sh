@@ -18,14 +18,15 @@ gremlins=github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 report=$(mktemp -t gremlins.XXXXXX.json)
 trap 'rm -f "$report"' EXIT
 
-# Every mutator gremlins has, not only its defaults. A mutant whose tests
-# hang is stopped after 5 times the unmutated run and counted as timed out
-# (detected); 5 leaves room for tests that fail only after their patience.
-GOFLAGS="${GOFLAGS:+$GOFLAGS }-short" go run "$gremlins" unleash \
+# Every mutator gremlins has, not only its defaults. A mutant that makes a
+# test hang fails the run after 20s (the watchdog in helpers_test.go), so it
+# counts as killed; gremlins' own timeout (10 times the unmutated run) is only
+# a backstop. 20s leaves room for tests that fail after their 10s patience.
+FUTURE_TEST_WATCHDOG=20s GOFLAGS="${GOFLAGS:+$GOFLAGS }-short" go run "$gremlins" unleash \
 	--exclude-files '^examples/' --exclude-files '^scripts/' \
 	--invert-assignments --invert-bitwise --invert-bwassign \
 	--invert-logical --invert-loopctrl --remove-self-assignments \
-	--timeout-coefficient 5 \
+	--timeout-coefficient 10 \
 	--output "$report" \
 	"$@" .
 

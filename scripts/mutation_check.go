@@ -67,7 +67,7 @@ func main() {
 	}
 	check(sc.Err())
 
-	killed, lived, unexplained := 0, 0, 0
+	killed, lived, timedOut, unexplained := 0, 0, 0, 0
 	for _, file := range r.Files {
 		src, err := os.ReadFile(file.FileName)
 		check(err)
@@ -79,6 +79,9 @@ func main() {
 				continue
 			case "LIVED":
 				lived++
+			case "TIMED OUT":
+				timedOut++ // the tests hung: detected, but gremlins leaves these out
+				continue
 			default:
 				continue
 			}
@@ -98,9 +101,11 @@ func main() {
 		}
 	}
 	raw := 100 * float64(killed) / float64(killed+lived)
+	detected := 100 * float64(killed+timedOut) / float64(killed+timedOut+lived)
 	adjusted := 100 * float64(killed) / float64(killed+unexplained)
-	fmt.Printf("killed %d, lived %d (%d documented equivalent): efficacy %.2f%%, %.2f%% without the equivalent mutants\n",
-		killed, lived, lived-unexplained, raw, adjusted)
+	fmt.Printf("killed %d, timed out %d, lived %d (%d documented equivalent)\n", killed, timedOut, lived, lived-unexplained)
+	fmt.Printf("efficacy %.2f%% (gremlins: killed/(killed+lived)); %.2f%% counting timeouts as detected (as PIT and Stryker do); %.2f%% without the equivalent mutants\n",
+		raw, detected, adjusted)
 	if unexplained > 0 || adjusted < 90 {
 		fmt.Println("FAIL: kill the unexplained mutants or document why they are equivalent")
 		os.Exit(1)
