@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofutures/future"
@@ -23,19 +24,22 @@ import (
 //     returns, and before a nested SetResult/SetException returns for the
 //     future it completed. A listener added to a done future fires at once.
 //
-// Beyond the API contract the model fixes one thing, which drain.go
-// documents: a future's listeners fire as one run, back to back. Nothing
-// happens between two of them except what user code in the first one does
-// (a callback or continuation function completing another future runs that
-// future's callbacks there and then, as SetResult promises). The callbacks
-// of futures that continuations, Combine or a flattened future complete run
-// after the run, from drain's work list, not in the middle of it.
-//
-// Which of those later runs comes first is not promised, and the model does
-// not predict it: every future that gets listeners gets a "sentinel"
-// callback first, and the sentinel tells the model when that future's run
-// starts. The model follows whatever schedule the implementation picks and
-// checks everything against it, including outcomes that depend on it (a
+// A future's listeners fire as one run. Nothing happens between two of them
+// except what user code in the first one does (a callback or continuation
+// function completing another future runs that future's listeners there and
+// then, as SetResult promises) and, when the first one is a continuation,
+// Combine or flattened future that completed its own future, that future's
+// run. When that run happens is the drain's schedule, and two are sound:
+// depth first, right after the listener that completed it, as recursion
+// would; or breadth first, after the whole current run, from a work list.
+// The model supports both and asks the implementation which it uses
+// (drainsDepthFirst); the core documents depth first (AddDoneCallback: a
+// continuation added before cb has run its future's callbacks by the time cb
+// runs), so a core that drains breadth first is only accepted because the
+// first version of the core did. Within a schedule, every future that gets
+// listeners gets a "sentinel" callback first, which tells the model when its
+// run starts: the model checks the order against the schedule and every
+// outcome against the order, including outcomes that depend on it (a
 // callback completing a future that a continuation also completes).
 //
 // Operations live in the fuzzOps table: to cover a new operation, add an
@@ -151,7 +155,21 @@ type fuzzer struct {
 	panics   int // callback panics that must have been logged
 	conts    []*fzCont
 	ids      int
+	dfs      bool // the drain is depth first
 }
+
+// drainsDepthFirst reports whether the implementation runs the callbacks of
+// a continuation's future before the next listener of the continuation's
+// source (depth first) or after all of them (breadth first).
+var drainsDepthFirst = sync.OnceValue(func() bool {
+	src := future.New[int]()
+	var order []string
+	mid := future.ContinueWith(src, func(f *future.Future[int]) (int, error) { return f.Result() })
+	src.AddDoneCallback(func(*future.Future[int]) { order = append(order, "src") })
+	mid.AddDoneCallback(func(*future.Future[int]) { order = append(order, "mid") })
+	src.SetResult(1)
+	return order[0] == "mid"
+})
 
 func newFuzzer(t *testing.T, data []byte) *fuzzer {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -162,6 +180,7 @@ func newFuzzer(t *testing.T, data []byte) *fuzzer {
 		errs:     []error{&boomError{"e0"}, &boomError{"e1"}, &boomError{"e2"}, errBoom},
 		tbs:      []*future.Traceback{nil, future.CaptureTraceback(0)},
 		canceled: ctx,
+		dfs:      drainsDepthFirst(),
 	}
 	for range 3 {
 		z.add(z.newInt(future.New[int]()))
@@ -201,6 +220,11 @@ type fzFut struct {
 	ls      []*fzListener // added while pending; ls[0] is always the sentinel
 	started bool          // the sentinel has run: ls is being fired
 	next    int           // index in ls of the next listener to fire
+
+	// Depth first only: a listener of this future completed child, whose
+	// run comes before this future's next listener; parent is the future
+	// whose run resumes when this one's ends.
+	child, parent *fzFut
 }
 
 func (x *fzFut) String() string { return fmt.Sprintf("future %d", x.id) }
@@ -338,6 +362,14 @@ func (z *fuzzer) settle(x *fzFut, v any, err *errCell, tb *tbCell) bool {
 	return true
 }
 
+// settleBy is settle done by a listener of owner, in owner's run: depth
+// first, the run of x comes next, and owner's run waits for it.
+func (z *fuzzer) settleBy(owner, x *fzFut, v any, err *errCell, tb *tbCell) {
+	if z.settle(x, v, err, tb) && len(x.ls) > 0 && z.dfs && owner != nil {
+		owner.child, x.parent = x, owner
+	}
+}
+
 // completed checks what a SetResult or SetException call that won promises
 // on return: x's listeners have all fired.
 func (z *fuzzer) completed(x *fzFut, want, got bool) {
@@ -376,6 +408,7 @@ func (z *fuzzer) quiescent() {
 			z.check(x.started && x.next == len(x.ls), "%v is done but only %d of its %d listeners fired", x, x.next, len(x.ls))
 		}
 		z.check(x.done || !x.started, "%v: listeners fired while pending", x)
+		z.check(x.child == nil && x.parent == nil, "%v: a run never finished", x)
 		z.observe(x, false)
 	}
 	for _, c := range z.conts {
@@ -426,15 +459,15 @@ func (z *fuzzer) runSentinel(x *fzFut, self any) {
 // implementation does right after the previous listener returns, and stops
 // at the next one that runs user code, which reports itself.
 func (z *fuzzer) advance(x *fzFut) {
-	for x.next < len(x.ls) {
+	for x.child == nil && x.next < len(x.ls) {
 		l := x.ls[x.next]
 		switch l.kind {
 		case lRelay:
 			x.next++
-			z.settle(l.relay, x.val, x.err, x.tb)
+			z.settleBy(x, l.relay, x.val, x.err, x.tb)
 		case lCombine:
 			x.next++
-			z.combineFire(l.comb, x)
+			z.combineFire(l.comb, x, x)
 		case lCont:
 			if !l.cont.res.done {
 				return
@@ -445,6 +478,18 @@ func (z *fuzzer) advance(x *fzFut) {
 			return
 		}
 	}
+	if x.child == nil && x.next == len(x.ls) && x.parent != nil {
+		p := x.parent // x's run is over: its parent's goes on
+		x.parent, p.child = nil, nil
+		z.advance(p)
+	}
+}
+
+// inRun checks that x's listener at x.next may fire now: not while x waits
+// for the run of a future one of its listeners completed.
+func (z *fuzzer) inRun(x *fzFut) {
+	z.t.Helper()
+	z.check(x.child == nil, "%v: a listener fired before the callbacks of %v, which the one before it completed", x, x.child)
 }
 
 // fzAction is what a callback or continuation does besides checking.
@@ -517,6 +562,7 @@ func (z *fuzzer) runCallback(c *fzCallback, self any) {
 		c.expectNow = false
 	} else {
 		z.check(x.started, "%v: a callback ran before the first one", x)
+		z.inRun(x)
 		z.check(x.next < len(x.ls) && x.ls[x.next].cb == c, "%v: callbacks ran out of order", x)
 		x.next++
 	}
@@ -574,6 +620,7 @@ func (z *fuzzer) contStart(c *fzCont, self any) {
 		z.check(c.expectNow, "%v: a continuation ran late", x)
 		c.expectNow = false
 	} else {
+		z.inRun(x)
 		z.check(x.started && x.next < len(x.ls) && x.ls[x.next].cont == c, "%v: continuation ran out of order", x)
 		z.check(!c.res.done, "%v: continuation ran though its result was done", x)
 		x.next++
@@ -585,7 +632,7 @@ func (z *fuzzer) contStart(c *fzCont, self any) {
 // contEnd settles the model of c's result and moves on in its source's run.
 // It runs just before fn returns or panics.
 func (z *fuzzer) contEnd(c *fzCont, v any, err *errCell, tb *tbCell) {
-	z.settle(c.res, v, err, tb)
+	z.settleBy(c.owner(), c.res, v, err, tb)
 	if !c.immediate {
 		z.advance(c.src)
 	}
@@ -598,6 +645,15 @@ func passOn(src *fzFut, e error) (*errCell, *tbCell) {
 		return src.err, src.tb
 	}
 	return &errCell{err: e}, nil
+}
+
+// owner is the future in whose run c fires: its source, unless it fired at
+// once when it was added.
+func (c *fzCont) owner() *fzFut {
+	if c.immediate {
+		return nil
+	}
+	return c.src
 }
 
 func (z *fuzzer) finishCont(c *fzCont, f *future.Future[int]) {
@@ -666,7 +722,7 @@ func (z *fuzzer) continueWithFuture(x *fzFut, b byte, act fzAction) {
 		case 0:
 			inner := z.pickInt(arg)
 			z.ensureSentinel(inner)
-			z.subscribeRelay(inner, c.res) // fn returns, then the relay subscribes
+			z.subscribeRelay(c.owner(), inner, c.res) // fn returns, then the relay subscribes
 			if !c.immediate {
 				z.advance(c.src)
 			}
@@ -697,14 +753,14 @@ func (z *fuzzer) continueWithFuture(x *fzFut, b byte, act fzAction) {
 
 func nilFutureCell() *errCell {
 	return &errCell{check: func(err error) bool {
-		return err.Error() == "future: continuation yielded a nil future and a nil error"
+		return strings.HasPrefix(err.Error(), "future: ") && strings.Contains(err.Error(), "nil future")
 	}}
 }
 
 // subscribeRelay models a flattened future waiting for inner.
-func (z *fuzzer) subscribeRelay(inner, dst *fzFut) {
+func (z *fuzzer) subscribeRelay(owner, inner, dst *fzFut) {
 	if inner.done {
-		z.settle(dst, inner.val, inner.err, inner.tb)
+		z.settleBy(owner, dst, inner.val, inner.err, inner.tb)
 		return
 	}
 	inner.ls = append(inner.ls, &fzListener{kind: lRelay, relay: dst})
@@ -721,7 +777,7 @@ func (z *fuzzer) flatten(b, arg byte) {
 	case 0:
 		inner := z.pickInt(arg)
 		z.ensureSentinel(inner)
-		z.subscribeRelay(inner, res)
+		z.subscribeRelay(nil, inner, res)
 		f = future.Flatten(future.Completed(inner.h.ptr().(*future.Future[int])))
 	case 1:
 		z.settle(res, nil, nilFutureCell(), nil)
@@ -758,7 +814,7 @@ func (z *fuzzer) combine(ins []*fzFut) {
 	for i, in := range ins { // Combine subscribes in argument order
 		fs[i] = in.h.ptr().(*future.Future[int])
 		if in.done {
-			z.combineFire(c, in)
+			z.combineFire(c, in, nil)
 		} else {
 			in.ls = append(in.ls, &fzListener{kind: lCombine, comb: c})
 		}
@@ -767,7 +823,7 @@ func (z *fuzzer) combine(ins []*fzFut) {
 	z.add(res)
 }
 
-func (z *fuzzer) combineFire(c *fzComb, in *fzFut) {
+func (z *fuzzer) combineFire(c *fzComb, in, owner *fzFut) {
 	if in.err != nil && c.failed == nil {
 		c.failed = in
 	}
@@ -776,14 +832,14 @@ func (z *fuzzer) combineFire(c *fzComb, in *fzFut) {
 		return
 	}
 	if c.failed != nil {
-		z.settle(c.res, nil, c.failed.err, c.failed.tb)
+		z.settleBy(owner, c.res, nil, c.failed.err, c.failed.tb)
 		return
 	}
 	vs := make([]int, len(c.inputs))
 	for i, in := range c.inputs {
 		vs[i] = in.val.(int)
 	}
-	z.settle(c.res, vs, nil, nil)
+	z.settleBy(owner, c.res, vs, nil, nil)
 }
 
 // fzHandle hides the type parameter, so the model can hold a Future[int]
