@@ -115,8 +115,6 @@ func isRuntime(pc uintptr) bool {
 }
 
 // call runs fn, turning a panic into a *PanicError with its traceback.
-//
-//lint:ignore ST1008 the traceback goes with the error it describes
 func call[R any](fn func() (R, error)) (v R, err error, tb *Traceback) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -129,8 +127,6 @@ func call[R any](fn func() (R, error)) (v R, err error, tb *Traceback) {
 }
 
 // callWith runs fn(a), turning a panic into a *PanicError with its traceback.
-//
-//lint:ignore ST1008 the traceback goes with the error it describes
 func callWith[A, R any](fn func(A) (R, error), a A) (v R, err error, tb *Traceback) {
 	defer func() {
 		if r := recover(); r != nil {

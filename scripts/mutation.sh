@@ -19,14 +19,15 @@ report=$(mktemp -t gremlins.XXXXXX.json)
 trap 'rm -f "$report"' EXIT
 
 # Every mutator gremlins has, not only its defaults. A mutant that makes a
-# test hang fails the run after 20s (the watchdog in helpers_test.go), so it
-# counts as killed; gremlins' own timeout (10 times the unmutated run) is only
-# a backstop. 20s leaves room for tests that fail after their 10s patience.
-FUTURE_TEST_WATCHDOG=20s GOFLAGS="${GOFLAGS:+$GOFLAGS }-short" go run "$gremlins" unleash \
+# test hang fails the run after 15s (the watchdog in helpers_test.go), so it
+# counts as killed; gremlins' own timeout (20 times the unmutated run, which
+# takes about 2s) is only a backstop. 15s leaves room for tests that fail
+# after their 10s patience.
+FUTURE_TEST_WATCHDOG=15s GOFLAGS="${GOFLAGS:+$GOFLAGS }-short" go run "$gremlins" unleash \
 	--exclude-files '^examples/' --exclude-files '^scripts/' \
 	--invert-assignments --invert-bitwise --invert-bwassign \
 	--invert-logical --invert-loopctrl --remove-self-assignments \
-	--timeout-coefficient 10 \
+	--timeout-coefficient 20 \
 	--output "$report" \
 	"$@" .
 
