@@ -532,12 +532,35 @@ func (z *fuzzer) do(a fzAction, self *fzFut) {
 	}
 }
 
-type fzCallback struct {
-	on        *fzFut
-	act       fzAction
-	immediate bool // added to a done future
-	expectNow bool // immediate and not yet run
+// fzTurn is when a callback or continuation may fire.
+type fzTurn struct {
+	immediate bool // added to a done future: fires at once
+	expectNow bool // immediate and not yet fired
 	ran       bool
+}
+
+// takeTurn checks that a callback or continuation of x, which is listener
+// mine, may fire now, and records that it did.
+func (z *fuzzer) takeTurn(x *fzFut, t *fzTurn, mine func(*fzListener) bool, self any) {
+	z.t.Helper()
+	z.check(self == x.h.ptr(), "%v: a listener got another future", x)
+	z.check(!t.ran, "%v: a listener fired twice", x)
+	t.ran = true
+	if t.immediate {
+		z.check(t.expectNow, "%v: a listener added to it when done fired late", x)
+		t.expectNow = false
+		return
+	}
+	z.check(x.started, "%v: a listener fired before the first one", x)
+	z.inRun(x)
+	z.check(x.next < len(x.ls) && mine(x.ls[x.next]), "%v: listeners fired out of order", x)
+	x.next++
+}
+
+type fzCallback struct {
+	fzTurn
+	on  *fzFut
+	act fzAction
 }
 
 func (z *fuzzer) addCallback(x *fzFut, act fzAction) {
@@ -554,18 +577,7 @@ func (z *fuzzer) addCallback(x *fzFut, act fzAction) {
 
 func (z *fuzzer) runCallback(c *fzCallback, self any) {
 	x := c.on
-	z.check(self == x.h.ptr(), "%v: callback got another future", x)
-	z.check(!c.ran, "%v: a callback ran twice", x)
-	c.ran = true
-	if c.immediate {
-		z.check(c.expectNow, "%v: a callback ran late", x)
-		c.expectNow = false
-	} else {
-		z.check(x.started, "%v: a callback ran before the first one", x)
-		z.inRun(x)
-		z.check(x.next < len(x.ls) && x.ls[x.next].cb == c, "%v: callbacks ran out of order", x)
-		x.next++
-	}
+	z.takeTurn(x, &c.fzTurn, func(l *fzListener) bool { return l.cb == c }, self)
 	z.observe(x, true)
 	z.do(c.act, x)
 	if !c.immediate {
@@ -586,14 +598,12 @@ func fuzzPanic(v any) { panic(v) }
 // Continuations.
 
 type fzCont struct {
-	src, res  *fzFut
-	flat      bool
-	behavior  byte
-	act       fzAction
-	immediate bool
-	expectNow bool
-	ran       bool
-	skipped   bool // res was done when its turn came, so fn did not run
+	fzTurn
+	src, res *fzFut
+	flat     bool
+	behavior byte
+	act      fzAction
+	skipped  bool // res was done when its turn came, so fn did not run
 }
 
 func (z *fuzzer) addCont(x *fzFut, flat bool, behavior byte, act fzAction) *fzCont {
@@ -613,18 +623,8 @@ func (z *fuzzer) addCont(x *fzFut, flat bool, behavior byte, act fzAction) *fzCo
 
 func (z *fuzzer) contStart(c *fzCont, self any) {
 	x := c.src
-	z.check(self == x.h.ptr(), "%v: continuation got another future", x)
-	z.check(!c.ran, "%v: a continuation ran twice", x)
-	c.ran = true
-	if c.immediate {
-		z.check(c.expectNow, "%v: a continuation ran late", x)
-		c.expectNow = false
-	} else {
-		z.inRun(x)
-		z.check(x.started && x.next < len(x.ls) && x.ls[x.next].cont == c, "%v: continuation ran out of order", x)
-		z.check(!c.res.done, "%v: continuation ran though its result was done", x)
-		x.next++
-	}
+	z.takeTurn(x, &c.fzTurn, func(l *fzListener) bool { return l.cont == c }, self)
+	z.check(c.immediate || !c.res.done, "%v: continuation ran though its result was done", x)
 	z.observe(x, true)
 	z.do(c.act, x)
 }

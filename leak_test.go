@@ -140,55 +140,63 @@ func trackedFuture() (*future.Future[int], <-chan struct{}) {
 	return f, ch
 }
 
-func TestDoneCombineDropsItsInputs(t *testing.T) {
+func TestDoneCombinatorsDropTheirInputs(t *testing.T) {
 	t.Parallel()
-	combined, a, b, complete := combineTracked()
-	retained(t, a, "a pending Combine's input")
-	complete()
-	complete = nil
-	collected(t, a, "a done Combine's input")
-	collected(t, b, "a done Combine's input")
-	v, err := combined.Result()
-	require.NoError(t, err)
-	assert.Equal(t, []int{1, 2}, v)
-	assert.Nil(t, complete)
+	tests := []struct {
+		name string
+		// make returns the combinator's future, checked once done, its
+		// tracked inputs, and a function that completes them.
+		make func() (result func(*testing.T), inputs []<-chan struct{}, complete func())
+	}{
+		{"Combine", combineTracked},
+		{"Flatten", flattenTracked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			result, inputs, complete := tt.make()
+			retained(t, inputs[0], "a pending "+tt.name+"'s input")
+			complete()
+			complete = nil
+			for _, in := range inputs {
+				collected(t, in, "a done "+tt.name+"'s input")
+			}
+			result(t)
+			assert.Nil(t, complete)
+		})
+	}
 }
 
-// combineTracked combines two tracked futures; complete completes them.
-func combineTracked() (combined *future.Future[[]int], a, b <-chan struct{}, complete func()) {
+// combineTracked combines two tracked futures.
+func combineTracked() (func(*testing.T), []<-chan struct{}, func()) {
 	fa, a := trackedFuture()
 	fb, b := trackedFuture()
-	return future.Combine(fa, fb), a, b, func() {
-		fa.SetResult(1)
-		fb.SetResult(2)
-	}
+	combined := future.Combine(fa, fb)
+	return func(t *testing.T) {
+			v, err := combined.Result()
+			require.NoError(t, err)
+			assert.Equal(t, []int{1, 2}, v)
+		}, []<-chan struct{}{a, b}, func() {
+			fa.SetResult(1)
+			fb.SetResult(2)
+		}
 }
 
-func TestDoneFlattenDropsItsFutures(t *testing.T) {
-	t.Parallel()
-	flat, outer, inner, complete := flattenTracked()
-	retained(t, outer, "a pending Flatten's outer future")
-	complete()
-	complete = nil
-	collected(t, outer, "a done Flatten's outer future")
-	collected(t, inner, "a done Flatten's inner future")
-	v, err := flat.Result()
-	require.NoError(t, err)
-	assert.Equal(t, 5, v)
-	assert.Nil(t, complete)
-}
-
-// flattenTracked flattens a tracked future of a tracked future; complete
-// completes both.
-func flattenTracked() (flat *future.Future[int], outer, inner <-chan struct{}, complete func()) {
+// flattenTracked flattens a tracked future of a tracked future.
+func flattenTracked() (func(*testing.T), []<-chan struct{}, func()) {
 	in, inner := trackedFuture()
 	out := future.New[*future.Future[int]]()
-	ch := make(chan struct{})
-	runtime.SetFinalizer(out, func(*future.Future[*future.Future[int]]) { close(ch) })
-	return future.Flatten(out), ch, inner, func() {
-		out.SetResult(in)
-		in.SetResult(5)
-	}
+	outer := make(chan struct{})
+	runtime.SetFinalizer(out, func(*future.Future[*future.Future[int]]) { close(outer) })
+	flat := future.Flatten(out)
+	return func(t *testing.T) {
+			v, err := flat.Result()
+			require.NoError(t, err)
+			assert.Equal(t, 5, v)
+		}, []<-chan struct{}{outer, inner}, func() {
+			out.SetResult(in)
+			in.SetResult(5)
+		}
 }
 
 // TestResultContextTimeoutsLeaveNothing times out a million ResultContext
