@@ -14,15 +14,18 @@ import (
 
 // FuzzFuture decodes its input into a sequence of operations on a handful of
 // futures, runs them on one goroutine, and checks every observation against
-// a small sequential model of the contract.
-//
-// What the model checks:
+// a small sequential model of the contract:
 //   - The first completion wins; later ones return false and change nothing.
 //   - Each future's listeners (callbacks, continuations, Combine, the relay
 //     of a flattened future) fire once each, in the order they were added,
 //     after the future is done, before the outermost call that completed it
 //     returns, and before a nested SetResult/SetException returns for the
 //     future it completed. A listener added to a done future fires at once.
+//   - Every read (Result, ResultContext, Exception, Traceback, IsSuccess,
+//     Done, Running, DoneChan) agrees with the model; so do the outcomes of
+//     continuations, flattened futures and Combine, tracebacks included; a
+//     panicking callback is logged with its stack, a panicking continuation
+//     fails its future with a *PanicError carrying the panic's stack.
 //
 // A future's listeners fire as one run. Nothing happens between two of them
 // except what user code in the first one does (a callback or continuation
@@ -33,14 +36,11 @@ import (
 // depth first, right after the listener that completed it, as recursion
 // would; or breadth first, after the whole current run, from a work list.
 // The model supports both and asks the implementation which it uses
-// (drainsDepthFirst); the core documents depth first (AddDoneCallback: a
-// continuation added before cb has run its future's callbacks by the time cb
-// runs), so a core that drains breadth first is only accepted because the
-// first version of the core did. Within a schedule, every future that gets
-// listeners gets a "sentinel" callback first, which tells the model when its
-// run starts: the model checks the order against the schedule and every
-// outcome against the order, including outcomes that depend on it (a
-// callback completing a future that a continuation also completes).
+// (drainsDepthFirst). Every future that gets listeners gets a "sentinel"
+// callback first, which tells the model when its run starts: the model
+// checks the order against the schedule and every outcome against the order,
+// including outcomes that depend on it (a callback completing a future that
+// a continuation also completes).
 //
 // Operations live in the fuzzOps table: to cover a new operation, add an
 // entry that updates the model first and then calls the API.
@@ -51,22 +51,20 @@ func FuzzFuture(f *testing.F) {
 }
 
 func fuzzFuture(t *testing.T, data []byte) {
-	{
-		logs := captureLogs(t)
-		z := newFuzzer(t, data)
-		for step := 0; step < fuzzMaxSteps && z.r.more(); step++ {
-			op := fuzzOps[int(z.r.byte())%len(fuzzOps)]
-			z.trace = append(z.trace, op.name)
-			op.run(z)
-			z.quiescent()
-		}
-		got := strings.Count(logs.String(), "future: callback panicked")
-		if got != z.panics {
-			z.fail("%d callback panics logged, want %d", got, z.panics)
-		}
-		if z.panics > 0 && !strings.Contains(logs.String(), "fuzzPanic") {
-			z.fail("the callback panic log has no stack")
-		}
+	logs := captureLogs(t)
+	z := newFuzzer(t, data)
+	for step := 0; step < fuzzMaxSteps && z.r.more(); step++ {
+		op := fuzzOps[int(z.r.byte())%len(fuzzOps)]
+		z.trace = append(z.trace, op.name)
+		op.run(z)
+		z.quiescent()
+	}
+	got := strings.Count(logs.String(), "future: callback panicked")
+	if got != z.panics {
+		z.fail("%d callback panics logged, want %d", got, z.panics)
+	}
+	if z.panics > 0 && !strings.Contains(logs.String(), "fuzzPanic") {
+		z.fail("the callback panic log has no stack")
 	}
 }
 
