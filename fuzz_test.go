@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gofutures/future"
@@ -32,11 +31,10 @@ import (
 // function completing another future runs that future's listeners there and
 // then, as SetResult promises) and, when the first one is a continuation,
 // Combine or flattened future that completed its own future, that future's
-// run. When that run happens is the drain's schedule, and two are sound:
-// depth first, right after the listener that completed it, as recursion
-// would; or breadth first, after the whole current run, from a work list.
-// The model supports both and asks the implementation which it uses
-// (drainsDepthFirst). Every future that gets listeners gets a "sentinel"
+// run. That run comes depth first, right after the listener that completed
+// it, as recursion would: the order the package promises. A breadth-first
+// drain (after the whole current run, from a work list) fails the model.
+// Every future that gets listeners gets a "sentinel"
 // callback first, which tells the model when its run starts: the model
 // checks the order against the schedule and every outcome against the order,
 // including outcomes that depend on it (a callback completing a future that
@@ -153,21 +151,7 @@ type fuzzer struct {
 	panics   int // callback panics that must have been logged
 	conts    []*fzCont
 	ids      int
-	dfs      bool // the drain is depth first
 }
-
-// drainsDepthFirst reports whether the implementation runs the callbacks of
-// a continuation's future before the next listener of the continuation's
-// source (depth first) or after all of them (breadth first).
-var drainsDepthFirst = sync.OnceValue(func() bool {
-	src := future.New[int]()
-	var order []string
-	mid := future.ContinueWith(src, func(f *future.Future[int]) (int, error) { return f.Result() })
-	src.AddDoneCallback(func(*future.Future[int]) { order = append(order, "src") })
-	mid.AddDoneCallback(func(*future.Future[int]) { order = append(order, "mid") })
-	src.SetResult(1)
-	return order[0] == "mid"
-})
 
 func newFuzzer(t *testing.T, data []byte) *fuzzer {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -178,7 +162,6 @@ func newFuzzer(t *testing.T, data []byte) *fuzzer {
 		errs:     []error{&boomError{"e0"}, &boomError{"e1"}, &boomError{"e2"}, errBoom},
 		tbs:      []*future.Traceback{nil, future.CaptureTraceback(0)},
 		canceled: ctx,
-		dfs:      drainsDepthFirst(),
 	}
 	for range 3 {
 		z.add(z.newInt(future.New[int]()))
@@ -363,7 +346,7 @@ func (z *fuzzer) settle(x *fzFut, v any, err *errCell, tb *tbCell) bool {
 // settleBy is settle done by a listener of owner, in owner's run: depth
 // first, the run of x comes next, and owner's run waits for it.
 func (z *fuzzer) settleBy(owner, x *fzFut, v any, err *errCell, tb *tbCell) {
-	if z.settle(x, v, err, tb) && len(x.ls) > 0 && z.dfs && owner != nil {
+	if z.settle(x, v, err, tb) && len(x.ls) > 0 && owner != nil {
 		owner.child, x.parent = x, owner
 	}
 }

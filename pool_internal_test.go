@@ -45,7 +45,7 @@ func TestJobQueueIsFIFO(t *testing.T) {
 			t.Fatalf("queue holds %d jobs, want %d", q.n, len(model))
 		}
 	}
-	if q.buf != nil && len(q.buf) > keepQueue {
+	if len(q.buf) > keepQueue {
 		t.Errorf("an empty queue kept a buffer of %d", len(q.buf))
 	}
 }

@@ -246,7 +246,8 @@ func TestPoolContainsPanics(t *testing.T) {
 	p := future.NewPool(1)
 	bad := future.Submit(p, context.Background(), func(context.Context) (int, error) {
 		var m map[string]int
-		m["x"] = 1 // assignment to a nil map
+		//lint:ignore SA5000 the runtime panic under test
+		m["x"] = 1
 		return 0, nil
 	})
 	good := future.Submit(p, context.Background(), func(context.Context) (int, error) { return 7, nil })
@@ -426,7 +427,10 @@ func TestServicesMisusePanics(t *testing.T) {
 		{"Submit nil fn", func() { future.Submit[int](p, ctx, nil) }, "future: Submit called with a nil function"},
 		{"Submit zero Pool", func() { future.Submit(new(future.Pool), ctx, fn) }, "future: Submit called on a Pool not made by NewPool"},
 		{"Wait nil pool", func() { (*future.Pool)(nil).Wait() }, "future: Wait called on a nil *Pool"},
-		{"GoContext nil context", func() { future.GoContext(nil, fn) }, "future: GoContext called with a nil context"}, //nolint:staticcheck // the misuse under test
+		{"GoContext nil context", func() {
+			//lint:ignore SA1012 the misuse under test
+			future.GoContext(nil, fn)
+		}, "future: GoContext called with a nil context"},
 		{"GoContext nil fn", func() { future.GoContext[int](ctx, nil) }, "future: GoContext called with a nil function"},
 	}
 	for _, tt := range tests {
