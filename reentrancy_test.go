@@ -280,17 +280,21 @@ func TestGoPanicsOnManyGoroutines(t *testing.T) {
 }
 
 // runtime.Goexit (t.FailNow, say) in a continuation function or a callback
-// ends the completing goroutine without a return or a panic: the
-// continuation's future stays pending, its waiters hang, and the completer's
-// remaining listeners never run. (Go's function got the same treatment as
-// x/sync/singleflight's errGoexit on main; continuations and callbacks have
-// not.) Skipped until the contract says what should happen.
+// ends the completing goroutine without a return or a panic. The
+// continuation's future fails with an error saying so, and the completer's
+// remaining listeners still run, each once, before the goroutine ends.
 func TestGoexitInUserFunction(t *testing.T) {
-	t.Skip("known gap: runtime.Goexit in a continuation fn or callback; see the reliability report")
-	t.Parallel()
+	// Not parallel: it watches slog for the callback's report.
+	logs := captureLogs(t)
 	for name, register := range map[string]func(src *future.Future[int]) *future.Future[int]{
 		"ContinueWith": func(src *future.Future[int]) *future.Future[int] {
 			return future.ContinueWith(src, func(*future.Future[int]) (int, error) { runtime.Goexit(); return 0, nil })
+		},
+		"ContinueWithFuture": func(src *future.Future[int]) *future.Future[int] {
+			return future.ContinueWithFuture(src, func(*future.Future[int]) (*future.Future[int], error) { runtime.Goexit(); return nil, nil })
+		},
+		"Then": func(src *future.Future[int]) *future.Future[int] {
+			return future.Then(src, func(int) (int, error) { runtime.Goexit(); return 0, nil })
 		},
 		"callback": func(src *future.Future[int]) *future.Future[int] {
 			src.AddDoneCallback(func(*future.Future[int]) { runtime.Goexit() })
@@ -300,14 +304,27 @@ func TestGoexitInUserFunction(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			src := future.New[int]()
 			next := register(src)
+			var downstream *future.Future[int]
+			if next != nil {
+				downstream = future.ContinueWith(next, func(f *future.Future[int]) (int, error) { return f.Result() })
+			}
 			ran := make(chan struct{})
 			src.AddDoneCallback(func(*future.Future[int]) { close(ran) })
-			go src.SetResult(1)
+			exited := make(chan struct{})
+			go func() {
+				defer close(exited)
+				src.SetResult(1)
+				t.Error("SetResult returned, but the callback ended its goroutine")
+			}()
 			receive(t, ran) // the listener after the one that called Goexit
+			receive(t, exited)
 			if next != nil {
 				_, err := await(t, next)
-				assert.Error(t, err)
+				assert.EqualError(t, err, "future: function called runtime.Goexit")
+				assert.NotNil(t, next.Traceback())
+				assert.Same(t, next.Exception(), downstream.Exception(), "the failure reaches the continuation's own dependents")
 			}
 		})
 	}
+	assert.Contains(t, logs.String(), "future: callback called runtime.Goexit")
 }
