@@ -20,7 +20,9 @@ var (
 //
 // If fn returns an error, the returned future fails with it; when that error
 // is f's own, f's traceback goes with it. If fn panics, the future fails with
-// a *PanicError carrying the panic's stack. If the returned future is
+// a *PanicError carrying the panic's stack; if fn calls runtime.Goexit (as
+// t.FailNow does), it fails with an error saying so, and the callbacks still
+// due on the ending goroutine run before it ends. If the returned future is
 // completed by someone else first (SetResult, SetException), fn is not run.
 // ContinueWith never blocks and starts no goroutine; completing a chain of
 // any length uses a constant amount of stack. It panics if f or fn is nil.
@@ -62,7 +64,10 @@ func (c *continuation[T, U]) fire(f *Future[T]) drainer {
 	if c.result.Done() {
 		return nil
 	}
+	returned := false
+	defer c.result.failIfGoexit(&returned)
 	v, err, tb := step.run(f)
+	returned = true
 	_, d := c.result.settle(v, err, tb)
 	return d
 }
@@ -117,7 +122,10 @@ func (c *flatContinuation[T, U]) fire(f *Future[T]) drainer {
 	if c.result.Done() {
 		return nil
 	}
+	returned := false
+	defer c.result.failIfGoexit(&returned)
 	inner, err, tb := callWith(fn, f)
+	returned = true
 	if err == nil && inner == nil {
 		err = errNilFuture
 	}

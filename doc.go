@@ -50,7 +50,8 @@
 // the future is already done, it runs at once on the registering goroutine.
 // When a continuation completes its own future, that future's callbacks run
 // before the next callback of the first one, just as nested calls would.
-// No goroutine is started for any of it. Only Go starts a goroutine.
+// No goroutine is started for any of it: only Go, GoContext and a Pool's
+// workers start goroutines (see "Cancellation, contexts and the pool").
 //
 // Completion is iterative: completing the head of a chain of a million
 // continuations, or of deeply nested flattened futures or Combines, runs
@@ -102,7 +103,25 @@
 //	f.continue_with(fn, *args)              ContinueWith(f, fn), with args captured by fn
 //	f.continue_with(fn returning a Future)  ContinueWithFuture(f, fn)
 //	combine_futures(fs)                     Combine(fs...)
+//	f.cancel()  (concurrent.futures)        f.Cancel()
+//	executor.submit(fn)                     Submit(pool, ctx, fn), with pool := NewPool(limit)
 //
 // Go adds ResultContext and DoneChan for waiting with a context or in a
-// select, and Go for running a function as a future.
+// select, Go and GoContext for running a function as a future, and Pool.Wait
+// for executor.shutdown(wait=True).
+//
+// # Cancellation, contexts and the pool
+//
+// Cancel completes a pending future with context.Canceled, so that whoever
+// waits on it gets an answer at once. GoContext runs a function with a child
+// of a request's context, and cancels that child when the context ends,
+// when the future is completed by anyone else (Cancel included) and when the
+// function returns; the future is the function's outcome, waiting for it even
+// after the context ends, as errgroup does. A Pool made by NewPool runs
+// submitted functions in submission order, at most its limit at once, each
+// as by GoContext: Submit never blocks, a queued function whose context ends
+// or whose future is canceled never runs and its future fails at once, and
+// Wait returns when nothing is queued or running. The pool's workers exist
+// only while it has work, so it needs no Close. Besides Go's, GoContext's
+// goroutine and a Pool's workers are the only goroutines the package starts.
 package future

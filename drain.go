@@ -31,12 +31,18 @@ type drainer interface {
 type callback[T any] func(*Future[T])
 
 func (cb callback[T]) fire(f *Future[T]) drainer {
+	returned := false
 	defer func() {
 		if r := recover(); r != nil {
 			slog.Error("future: callback panicked", "panic", r, "stack", string(debug.Stack()))
+		} else if !returned {
+			// The goroutine is ending; drainFrom's deferred call runs the
+			// remaining callbacks before it does.
+			slog.Error("future: callback called runtime.Goexit", "stack", string(debug.Stack()))
 		}
 	}()
 	cb(f)
+	returned = true
 	return nil
 }
 
@@ -111,6 +117,9 @@ func (f *Future[T]) subscribe(l listener[T]) drainer {
 // It needs no lock: settle took mu after stateDone was set, so every listener
 // was added before this runs and none will be added after.
 func (f *Future[T]) fireListener(i int) (next drainer, last bool) {
+	if f.first == nil {
+		return nil, true // a Goexit cut the run short after its last listener
+	}
 	l, more := f.first, 0
 	if f.rest != nil {
 		more = len(*f.rest)
@@ -133,14 +142,26 @@ func (f *Future[T]) fireListener(i int) (next drainer, last bool) {
 // completes another is not kept on that stack, so a chain never grows it.
 // d may be nil.
 func drain(d drainer) {
-	if d != nil { // small enough to inline: most completions have nothing to drain
-		drainAll(d)
+	if d != nil {
+		drainFrom(d, 0, nil)
 	}
 }
 
-func drainAll(d drainer) {
-	var stack []resume
-	i := 0
+// drainFrom is drain resumed at d's listener i, with stack still to finish.
+func drainFrom(d drainer, i int, stack []resume) {
+	defer func() {
+		if d == nil {
+			return // finished
+		}
+		if r := recover(); r != nil {
+			panic(r) // listeners contain user panics: this is a bug of ours
+		}
+		// User code in listener i called runtime.Goexit (t.FailNow, say).
+		// The goroutine is ending, but the deferred calls still run on it:
+		// the listener has failed its future, so fire the rest from here,
+		// each exactly once, before the goroutine goes.
+		drainFrom(d, i+1, stack)
+	}()
 	for d != nil {
 		next, last := d.fireListener(i)
 		i++

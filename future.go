@@ -126,11 +126,7 @@ func Go[T any](fn func() (T, error)) *Future[T] {
 
 func (f *Future[T]) run(fn func() (T, error)) {
 	returned := false
-	defer func() {
-		if !returned { // fn called runtime.Goexit, as t.FailNow does
-			f.fail(errGoexit, captureTraceback(1))
-		}
-	}()
+	defer f.failIfGoexit(&returned)
 	v, err, tb := call(fn)
 	returned = true
 	f.complete(v, err, tb)
@@ -138,6 +134,17 @@ func (f *Future[T]) run(fn func() (T, error)) {
 
 // errGoexit fails a future whose function called runtime.Goexit.
 var errGoexit = errors.New("future: function called runtime.Goexit")
+
+// failIfGoexit, deferred around a user function that computes f, fails f
+// with errGoexit if the function never returned, which with panics
+// recovered means it called runtime.Goexit (as t.FailNow does). The
+// goroutine is ending, but deferred calls still run on it, so f's callbacks
+// run here, before it goes.
+func (f *Future[T]) failIfGoexit(returned *bool) {
+	if !*returned {
+		f.fail(errGoexit, captureTraceback(1))
+	}
+}
 
 // SetResult completes f successfully with v and reports whether this call
 // completed it. If another completion won, it changes nothing and returns
@@ -259,8 +266,8 @@ func (f *Future[T]) DoneChan() <-chan struct{} {
 // if f is done first. mu makes readers that race here agree on one channel.
 // Publishing is a compare-and-swap that sets stateChan only while stateDone
 // is clear, which is what lets the completer close the channel without
-// taking mu: the lock it saves is a tenth of the cost of handing a value to
-// a blocked reader (W2 in bench_test.go).
+// taking mu; with the 80-byte struct that cut handing a value to a blocked
+// reader from 391 to 356 ns (W2 in internal/workloads, GOMAXPROCS=1).
 func (f *Future[T]) makeDoneChan() <-chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -293,7 +300,9 @@ func (f *Future[T]) makeDoneChan() <-chan struct{} {
 //
 // A callback may read f, add callbacks and complete other futures. A panic in
 // cb is recovered and logged with its stack through log/slog; the other
-// callbacks still run and the goroutine that completed f is not affected.
+// callbacks still run and the goroutine that completed f is not affected. A
+// callback that calls runtime.Goexit (as t.FailNow does) is logged too and
+// ends the goroutine, but only after the other callbacks have run.
 // AddDoneCallback panics if cb is nil.
 func (f *Future[T]) AddDoneCallback(cb func(*Future[T])) {
 	if cb == nil {

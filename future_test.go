@@ -424,6 +424,7 @@ func TestGo(t *testing.T) {
 		t.Parallel()
 		f := future.Go(func() (int, error) {
 			var m map[string]int
+			//lint:ignore SA5000 the runtime panic under test
 			m["x"] = 1 // assignment to a nil map panics
 			return 0, nil
 		})
@@ -549,7 +550,8 @@ func TestMisusePanics(t *testing.T) {
 		{"SetException nil error", func() { pending.SetException(nil) }, "future: SetException called with a nil error"},
 		{"SetExceptionWithTraceback nil error", func() { pending.SetExceptionWithTraceback(nil, nil) }, "future: SetExceptionWithTraceback called with a nil error"},
 		{"AddDoneCallback nil callback", func() { pending.AddDoneCallback(nil) }, "future: AddDoneCallback called with a nil callback"},
-		{"ResultContext nil context", func() { pending.ResultContext(nil) }, "future: ResultContext called with a nil context"}, //nolint:staticcheck // the misuse under test
+		//lint:ignore SA1012 the misuse under test
+		{"ResultContext nil context", func() { pending.ResultContext(nil) }, "future: ResultContext called with a nil context"},
 		{"ContinueWith nil future", func() {
 			future.ContinueWith(nil, func(*future.Future[int]) (int, error) { return 0, nil })
 		}, "future: ContinueWith called with a nil future"},

@@ -3,7 +3,10 @@ package future_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +18,25 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	watchdog()
 	goleak.VerifyTestMain(m)
+}
+
+// watchdog ends the test binary with a failure, and every goroutine's
+// stack, once FUTURE_TEST_WATCHDOG (a duration) has passed. scripts/
+// mutation.sh sets it so that a mutant that makes a test hang fails the run
+// instead of being killed from outside as a timeout.
+func watchdog() {
+	d, err := time.ParseDuration(os.Getenv("FUTURE_TEST_WATCHDOG"))
+	if err != nil {
+		return
+	}
+	time.AfterFunc(d, func() {
+		buf := make([]byte, 1<<20)
+		os.Stderr.Write(buf[:runtime.Stack(buf, true)])
+		fmt.Fprintf(os.Stderr, "FAIL: tests still running after FUTURE_TEST_WATCHDOG=%v\n", d)
+		os.Exit(1)
+	})
 }
 
 // patience bounds every wait in the tests: generous, so a loaded machine

@@ -29,13 +29,14 @@ const (
 	Waiters  = 1000 // blocked goroutines in W5
 )
 
-// Sinks keep the compiler from optimising the measured work away.
-var (
-	sinkInt  int
-	sinkInts []int
-	sinkErr  error
-	sinkBool bool
-)
+// Sink receives the results of the measured work, so that the compiler
+// cannot optimise the work away.
+var Sink struct {
+	Int  int
+	Ints []int
+	Err  error
+	Bool bool
+}
 
 // OneShot is the floor: the least a goroutine-safe, write-once value can be,
 // a channel closed after the value is written.
@@ -59,7 +60,7 @@ func W1Floor(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		o := NewOneShot[int]()
 		o.Set(i)
-		sinkInt += o.Get()
+		Sink.Int += o.Get()
 	}
 }
 
@@ -70,7 +71,7 @@ func W1Future(b *testing.B) {
 		f := future.New[int]()
 		f.SetResult(i)
 		v, _ := f.Result()
-		sinkInt += v
+		Sink.Int += v
 	}
 }
 
@@ -93,7 +94,7 @@ func Handoff[V any](b *testing.B, newV func() V, complete func(V, int), wait fun
 			ready <- struct{}{}
 			sum += wait(v)
 		}
-		sinkInt += sum
+		Sink.Int += sum
 	}()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -205,7 +206,7 @@ func W3Recursive(b *testing.B) {
 		head, tail := ChainRecursive(ChainLen)
 		head.Set(i, nil)
 		v, _ := tail.Peek()
-		sinkInt += v
+		Sink.Int += v
 	}
 }
 
@@ -217,12 +218,12 @@ func W3Future(b *testing.B) {
 		head, tail := ChainFuture(ChainLen)
 		head.SetResult(i)
 		v, _ := tail.Result()
-		sinkInt += v
+		Sink.Int += v
 	}
 	b.StopTimer() // the count is not part of the measured work
 	b.ReportMetric(float64(HeldBy(func() func() {
 		head, tail := ChainFuture(ChainLen)
-		return func() { head.SetResult(0); sinkInt, _ = tail.Result() }
+		return func() { head.SetResult(0); Sink.Int, _ = tail.Result() }
 	})), "goroutines")
 }
 
@@ -249,7 +250,7 @@ func Gather(b *testing.B, gather func([]*future.Future[int]) (result func() ([]i
 		for j, f := range fs {
 			f.SetResult(j)
 		}
-		sinkInts, sinkErr = result()
+		Sink.Ints, Sink.Err = result()
 	}
 }
 
@@ -334,7 +335,7 @@ func GoFloor(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		o := NewOneShot[int]()
 		go o.Set(i)
-		sinkInt += o.Get()
+		Sink.Int += o.Get()
 	}
 }
 
@@ -343,7 +344,7 @@ func GoFuture(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		v, _ := future.Go(func() (int, error) { return i, nil }).Result()
-		sinkInt += v
+		Sink.Int += v
 	}
 }
 
@@ -377,7 +378,7 @@ func ResultContextDone(b *testing.B) {
 	f := future.Completed(1)
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		sinkInt, sinkErr = f.ResultContext(ctx)
+		Sink.Int, Sink.Err = f.ResultContext(ctx)
 	}
 }
 
@@ -386,7 +387,7 @@ func ResultDone(b *testing.B) {
 	b.ReportAllocs()
 	f := future.Completed(1)
 	for i := 0; i < b.N; i++ {
-		sinkInt, sinkErr = f.Result()
+		Sink.Int, Sink.Err = f.Result()
 	}
 }
 
@@ -395,7 +396,7 @@ func Done(b *testing.B) {
 	b.ReportAllocs()
 	f := future.Completed(1)
 	for i := 0; i < b.N; i++ {
-		sinkBool = f.Done()
+		Sink.Bool = f.Done()
 	}
 }
 
@@ -404,6 +405,6 @@ func IsSuccess(b *testing.B) {
 	b.ReportAllocs()
 	f := future.Completed(1)
 	for i := 0; i < b.N; i++ {
-		sinkBool = f.IsSuccess()
+		Sink.Bool = f.IsSuccess()
 	}
 }

@@ -1,0 +1,138 @@
+package future
+
+import "context"
+
+// Cancel completes f with the error context.Canceled, if f is still pending,
+// and reports whether it did; on a done future it changes nothing and
+// returns false. The failure records no traceback (Traceback returns nil):
+// a cancellation is a decision, not a fault with a stack worth keeping.
+//
+// Callbacks registered on f run on the calling goroutine before Cancel
+// returns, as for any completion. If f came from GoContext or Submit, its
+// function's context is canceled too, and a queued function will never run;
+// a function already running is not stopped, but it sees its context end
+// and whatever it returns is discarded. Any other producer is not told: its
+// later SetResult or SetException simply returns false. (Python's
+// Future.cancel refuses once the function runs, and Java's cancel can only
+// interrupt a thread; Cancel always answers the waiters at once and tells
+// the function through its context, which is how Go code is stopped.)
+//
+// Cancel never waits for other goroutines and is safe to race with any
+// other method.
+func (f *Future[T]) Cancel() bool {
+	return f.fail(context.Canceled, nil)
+}
+
+// GoContext runs fn in a new goroutine with a child of ctx and returns a
+// future completed with fn's result, as Go does, with a *PanicError if fn
+// panics.
+//
+// The child context is canceled when ctx ends, when the future is completed
+// by anything other than fn (Cancel, SetResult, ...), and when fn returns;
+// do not hand it to work that should outlive fn. The future is fn's outcome:
+// when ctx ends, the future still waits for fn to return, as errgroup does;
+// only an explicit completion such as Cancel finishes it first, and then
+// fn's late result is discarded.
+//
+// fn is not run if the future is completed, or ctx ends, before fn's
+// goroutine starts; in the second case the future fails with
+// context.Cause(ctx) and no traceback, before GoContext returns if ctx is
+// already done. If fn calls runtime.Goexit, the future fails with an error
+// saying so.
+//
+// Callbacks registered on the future run on fn's goroutine once fn returns,
+// or on the goroutine that completed it first. GoContext never blocks. It
+// panics if ctx or fn is nil.
+func GoContext[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
+	if ctx == nil {
+		panic("future: GoContext called with a nil context")
+	}
+	if fn == nil {
+		panic("future: GoContext called with a nil function")
+	}
+	t := &task[T]{fn: fn, parent: ctx}
+	if ctx.Err() != nil {
+		t.result.fail(context.Cause(ctx), nil)
+		return &t.result
+	}
+	go t.run()
+	return &t.result
+}
+
+// task is a function run with a context of its own, for GoContext and
+// Submit: its future and the listener that cancels the function's context
+// when that future is completed, in one allocation.
+type task[T any] struct {
+	result Future[T]
+	fn     func(context.Context) (T, error)
+	parent context.Context
+	// cancel cancels fn's context. It is set before the task subscribes to
+	// its own future, so fire, which runs after that, sees it.
+	cancel context.CancelFunc
+}
+
+// run runs fn on the calling goroutine, unless the future was completed or
+// the parent context ended first, and returns once the future is done.
+func (t *task[T]) run() {
+	switch {
+	case t.result.state.Load()&stateClaimed != 0:
+		// Completed before it started (Cancel, or its context's AfterFunc):
+		// it never runs.
+	case t.parent.Err() != nil:
+		t.result.fail(context.Cause(t.parent), nil)
+	default:
+		t.execute()
+	}
+	t.settled()
+}
+
+// execute runs fn with a child context and completes the future with its
+// result.
+func (t *task[T]) execute() {
+	ctx, cancel := context.WithCancel(t.parent)
+	t.cancel = cancel
+	drain(t.result.subscribe(t))
+	if t.result.state.Load()&stateClaimed != 0 {
+		return // completed as fn was about to start: no need to run it
+	}
+	returned := false
+	defer func() {
+		if !returned {
+			// fn called runtime.Goexit (t.FailNow in a test, say): the
+			// goroutine is ending, but the future must not stay pending.
+			cancel()
+			t.result.fail(errGoexit, captureTraceback(0))
+			t.settled()
+		}
+	}()
+	v, err, tb := callWith(t.fn, ctx)
+	returned = true
+	t.fn = nil // let fn's captures be collected while the future lives on
+	// Cancel ctx before completing, so whoever sees the future done sees
+	// ctx ended; fire's cancel is then a no-op.
+	cancel()
+	t.result.complete(v, err, tb)
+}
+
+// settled returns once the future is done. A concurrent completer may have
+// claimed it and still be writing its outcome; this waits for the instant
+// that takes, so a pool that counts the task finished knows its future is
+// done.
+func (t *task[T]) settled() {
+	if !t.result.Done() {
+		<-t.result.DoneChan()
+	}
+}
+
+// fire cancels fn's context once the future is done, whoever completed it.
+func (t *task[T]) fire(*Future[T]) drainer {
+	t.cancel()
+	return nil
+}
+
+// expire fails a queued pool task whose context ended before it started. If
+// a worker starts the task meanwhile, it sees the context done and does not
+// run fn.
+func (t *task[T]) expire() {
+	t.result.fail(context.Cause(t.parent), nil)
+}

@@ -1,0 +1,890 @@
+package future_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gofutures/future"
+)
+
+// FuzzFuture decodes its input into a sequence of operations on a handful of
+// futures, runs them on one goroutine, and checks every observation against
+// a small sequential model of the contract:
+//   - The first completion wins; later ones return false and change nothing.
+//   - Each future's listeners (callbacks, continuations, Combine, the relay
+//     of a flattened future) fire once each, in the order they were added,
+//     after the future is done, before the outermost call that completed it
+//     returns, and before a nested SetResult/SetException returns for the
+//     future it completed. A listener added to a done future fires at once.
+//   - Every read (Result, ResultContext, Exception, Traceback, IsSuccess,
+//     Done, Running, DoneChan) agrees with the model; so do the outcomes of
+//     continuations, flattened futures and Combine, tracebacks included; a
+//     panicking callback is logged with its stack, a panicking continuation
+//     fails its future with a *PanicError carrying the panic's stack.
+//
+// A future's listeners fire as one run. Nothing happens between two of them
+// except what user code in the first one does (a callback or continuation
+// function completing another future runs that future's listeners there and
+// then, as SetResult promises) and, when the first one is a continuation,
+// Combine or flattened future that completed its own future, that future's
+// run. That run comes depth first, right after the listener that completed
+// it, as recursion would: the order the package promises. A breadth-first
+// drain (after the whole current run, from a work list) fails the model.
+// Every future that gets listeners gets a "sentinel"
+// callback first, which tells the model when its run starts: the model
+// checks the order against the schedule and every outcome against the order,
+// including outcomes that depend on it (a callback completing a future that
+// a continuation also completes).
+//
+// Operations live in the fuzzOps table: to cover a new operation, add an
+// entry that updates the model first and then calls the API.
+func FuzzFuture(f *testing.F) {
+	// The seed corpus is in testdata/fuzz/FuzzFuture, one scenario a file.
+	f.Add([]byte{})
+	f.Fuzz(fuzzFuture)
+}
+
+func fuzzFuture(t *testing.T, data []byte) {
+	logs := captureLogs(t)
+	z := newFuzzer(t, data)
+	for step := 0; step < fuzzMaxSteps && z.r.more(); step++ {
+		op := fuzzOps[int(z.r.byte())%len(fuzzOps)]
+		z.trace = append(z.trace, op.name)
+		op.run(z)
+		z.quiescent()
+	}
+	got := strings.Count(logs.String(), "future: callback panicked")
+	if got != z.panics {
+		z.fail("%d callback panics logged, want %d", got, z.panics)
+	}
+	if z.panics > 0 && !strings.Contains(logs.String(), "fuzzPanic") {
+		z.fail("the callback panic log has no stack")
+	}
+}
+
+// fuzzMaxSteps bounds the operations decoded from one input.
+const fuzzMaxSteps = 64
+
+// fuzzMaxPool bounds the futures that operations pick from; futures made
+// beyond it are still modelled and checked, but never picked.
+const fuzzMaxPool = 16
+
+// fuzzOps is the table of operations. Each reads its arguments from z.r.
+// Adding an entry changes how existing corpus entries decode, which is fine:
+// they stay valid inputs.
+var fuzzOps = []struct {
+	name string
+	run  func(z *fuzzer)
+}{
+	{"New", func(z *fuzzer) { z.add(z.newInt(future.New[int]())) }},
+	{"Completed", func(z *fuzzer) {
+		v := int(z.r.byte())
+		x := z.newInt(future.Completed(v))
+		x.done, x.val = true, v
+		z.add(x)
+	}},
+	{"Failed", func(z *fuzzer) {
+		e := z.err(z.r.byte())
+		x := z.newInt(newFailed(e))
+		x.done, x.err, x.tb = true, &errCell{err: e}, tbFrom(".newFailed")
+		z.add(x)
+	}},
+	{"SetResult", func(z *fuzzer) { z.setResult(z.pick(z.r.byte()), int(z.r.byte())) }},
+	{"SetException", func(z *fuzzer) { z.setException(z.pick(z.r.byte()), z.err(z.r.byte())) }},
+	{"SetExceptionWithTraceback", func(z *fuzzer) {
+		x, e, b := z.pick(z.r.byte()), z.err(z.r.byte()), z.r.byte()
+		z.setExceptionWithTraceback(x, e, z.tbs[int(b)%len(z.tbs)])
+	}},
+	{"AddDoneCallback", func(z *fuzzer) { z.addCallback(z.pick(z.r.byte()), z.action()) }},
+	{"ContinueWith", func(z *fuzzer) {
+		x, b := z.pick(z.r.byte()), z.r.byte()
+		z.continueWith(x, b, z.action())
+	}},
+	{"ContinueWithFuture", func(z *fuzzer) {
+		x, b := z.pick(z.r.byte()), z.r.byte()
+		z.continueWithFuture(x, b, z.action())
+	}},
+	{"Flatten", func(z *fuzzer) { z.flatten(z.r.byte(), z.r.byte()) }},
+	{"Combine", func(z *fuzzer) {
+		n := int(z.r.byte()) % 5
+		ins := make([]*fzFut, n)
+		for i := range ins {
+			ins[i] = z.pickInt(z.r.byte())
+		}
+		z.combine(ins)
+	}},
+	{"Read", func(z *fuzzer) { z.observe(z.pick(z.r.byte()), true) }},
+}
+
+// fzReader hands out the fuzz input a byte at a time, then zeros.
+type fzReader struct {
+	data []byte
+	pos  int
+}
+
+func (r *fzReader) more() bool { return r.pos < len(r.data) }
+
+func (r *fzReader) byte() byte {
+	if r.pos >= len(r.data) {
+		return 0
+	}
+	b := r.data[r.pos]
+	r.pos++
+	return b
+}
+
+// fuzzer runs the operations and holds the model.
+type fuzzer struct {
+	t        *testing.T
+	r        *fzReader
+	trace    []string // operations run so far, for failure messages
+	pool     []*fzFut // what operations pick from
+	ints     []*fzFut // the Future[int]s of pool
+	all      []*fzFut // every future made
+	errs     []error
+	tbs      []*future.Traceback
+	canceled context.Context
+	panics   int // callback panics that must have been logged
+	conts    []*fzCont
+	ids      int
+}
+
+func newFuzzer(t *testing.T, data []byte) *fuzzer {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	z := &fuzzer{
+		t:        t,
+		r:        &fzReader{data: data},
+		errs:     []error{&boomError{"e0"}, &boomError{"e1"}, &boomError{"e2"}, errBoom},
+		tbs:      []*future.Traceback{nil, future.CaptureTraceback(0)},
+		canceled: ctx,
+	}
+	for range 3 {
+		z.add(z.newInt(future.New[int]()))
+	}
+	return z
+}
+
+func (z *fuzzer) fail(format string, args ...any) {
+	z.t.Helper()
+	z.t.Fatalf("%s\nafter operations %v", fmt.Sprintf(format, args...), z.trace)
+}
+
+func (z *fuzzer) check(ok bool, format string, args ...any) {
+	z.t.Helper()
+	if !ok {
+		z.fail(format, args...)
+	}
+}
+
+func (z *fuzzer) err(b byte) error { return z.errs[int(b)%len(z.errs)] }
+
+func (z *fuzzer) pick(b byte) *fzFut { return z.pool[int(b)%len(z.pool)] }
+
+func (z *fuzzer) pickInt(b byte) *fzFut { return z.ints[int(b)%len(z.ints)] }
+
+// fzFut is one future and its model.
+type fzFut struct {
+	id   int
+	h    fzHandle // nil while the call making it has not returned
+	zero any      // the zero value of its type
+
+	done bool
+	val  any
+	err  *errCell // nil on success
+	tb   *tbCell  // nil when no traceback is expected
+
+	ls      []*fzListener // added while pending; ls[0] is always the sentinel
+	started bool          // the sentinel has run: ls is being fired
+	next    int           // index in ls of the next listener to fire
+
+	// Depth first only: a listener of this future completed child, whose
+	// run comes before this future's next listener; parent is the future
+	// whose run resumes when this one's ends.
+	child, parent *fzFut
+}
+
+func (x *fzFut) String() string { return fmt.Sprintf("future %d", x.id) }
+
+func (z *fuzzer) newInt(f *future.Future[int]) *fzFut {
+	z.ids++
+	return &fzFut{id: z.ids, h: fzTyped[int]{f, func(v int) int { return v }}, zero: 0, val: 0}
+}
+
+func (z *fuzzer) newInts(f *future.Future[[]int]) *fzFut {
+	z.ids++
+	return &fzFut{id: z.ids, h: fzTyped[[]int]{f, func(v int) []int { return []int{v} }}, zero: []int(nil), val: []int(nil)}
+}
+
+func (z *fuzzer) add(x *fzFut) {
+	z.all = append(z.all, x)
+	if len(z.pool) < fuzzMaxPool {
+		z.pool = append(z.pool, x)
+		if _, ok := x.zero.(int); ok {
+			z.ints = append(z.ints, x)
+		}
+	}
+}
+
+// errCell and tbCell model an outcome's error and traceback. Some are known
+// up front (an error the test made); others only by a property (a panic's
+// error and stack): the first observation checks the property and pins the
+// value, and every later observation, through any future the outcome was
+// passed on to, must be that same value.
+type errCell struct {
+	err   error
+	check func(error) bool
+}
+
+type tbCell struct {
+	tb     *future.Traceback
+	pinned bool
+	check  func(*future.Traceback) bool
+}
+
+// tbFrom expects a traceback whose innermost frame's function name ends in
+// suffix.
+func tbFrom(suffix string) *tbCell {
+	return &tbCell{check: func(tb *future.Traceback) bool {
+		fs := tb.Frames()
+		return len(fs) > 0 && strings.HasSuffix(fs[0].Function, suffix)
+	}}
+}
+
+func panicCells(v any) (*errCell, *tbCell) {
+	e := &errCell{check: func(err error) bool {
+		pe, ok := err.(*future.PanicError)
+		return ok && pe.Value == v
+	}}
+	return e, tbFrom(".fuzzPanic")
+}
+
+func (z *fuzzer) matchErr(x *fzFut, c *errCell, got error) {
+	z.t.Helper()
+	if c.err == nil {
+		z.check(got != nil && c.check(got), "%v: error %v is not the one expected", x, got)
+		c.err = got
+		return
+	}
+	z.check(got == c.err, "%v: error %v, want %v", x, got, c.err)
+}
+
+func (z *fuzzer) matchTb(x *fzFut, c *tbCell, got *future.Traceback) {
+	z.t.Helper()
+	switch {
+	case c == nil:
+		z.check(got == nil, "%v: traceback %v, want none", x, got)
+	case !c.pinned:
+		z.check(got != nil && c.check(got), "%v: unexpected traceback:\n%v", x, got)
+		c.tb, c.pinned = got, true
+	default:
+		z.check(got == c.tb, "%v: traceback is not the one passed on", x)
+	}
+}
+
+// observe reads x through the API and compares with the model. Intrusive
+// reads (DoneChan, ResultContext) register a channel on a pending future,
+// which changes the path completion takes, so only the Read operation and
+// callbacks use them.
+func (z *fuzzer) observe(x *fzFut, intrusive bool) {
+	z.t.Helper()
+	h := x.h
+	z.check(h.done() == x.done, "%v: Done() = %v, model says %v", x, h.done(), x.done)
+	z.check(h.running() == !x.done, "%v: Running() disagrees with Done()", x)
+	z.check(h.isSuccess() == (x.done && x.err == nil), "%v: IsSuccess() = %v", x, h.isSuccess())
+	if intrusive {
+		select {
+		case <-h.doneChan():
+			z.check(x.done, "%v: DoneChan closed while pending", x)
+		default:
+			z.check(!x.done, "%v: DoneChan open while done", x)
+		}
+		v, err := h.resultContext(z.canceled)
+		if !x.done {
+			z.check(errors.Is(err, context.Canceled) && reflect.ValueOf(v).IsZero(),
+				"%v: ResultContext(canceled) on a pending future = %v, %v", x, v, err)
+			return
+		}
+		z.checkOutcome(x, v, err)
+	}
+	if !x.done {
+		return
+	}
+	v, err := h.result()
+	z.checkOutcome(x, v, err)
+	z.check(h.exception() == err, "%v: Exception() differs from Result()'s error", x)
+	z.matchTb(x, x.tb, h.traceback())
+}
+
+func (z *fuzzer) checkOutcome(x *fzFut, v any, err error) {
+	z.t.Helper()
+	if x.err == nil {
+		z.check(err == nil && reflect.DeepEqual(v, x.val), "%v: Result() = %v, %v; want %v, nil", x, v, err, x.val)
+		return
+	}
+	z.check(reflect.ValueOf(v).IsZero(), "%v: a failed future's value is %v, want the zero value", x, v)
+	z.matchErr(x, x.err, err)
+}
+
+// settle is the model of a completion: the first one wins.
+func (z *fuzzer) settle(x *fzFut, v any, err *errCell, tb *tbCell) bool {
+	if x.done {
+		return false
+	}
+	x.done = true
+	if err != nil {
+		v = x.zero
+	}
+	x.val, x.err, x.tb = v, err, tb
+	return true
+}
+
+// settleBy is settle done by a listener of owner, in owner's run: depth
+// first, the run of x comes next, and owner's run waits for it.
+func (z *fuzzer) settleBy(owner, x *fzFut, v any, err *errCell, tb *tbCell) {
+	if z.settle(x, v, err, tb) && len(x.ls) > 0 && owner != nil {
+		owner.child, x.parent = x, owner
+	}
+}
+
+// completed checks what a SetResult or SetException call that won promises
+// on return: x's listeners have all fired.
+func (z *fuzzer) completed(x *fzFut, want, got bool) {
+	z.t.Helper()
+	z.check(got == want, "%v: completion returned %v, model says %v", x, got, want)
+	if got && len(x.ls) > 0 {
+		z.check(x.started && x.next == len(x.ls), "%v: %d of %d listeners fired when the completion returned", x, x.next, len(x.ls))
+	}
+}
+
+func (z *fuzzer) setResult(x *fzFut, v int) {
+	want := z.settle(x, x.h.value(v), nil, nil)
+	z.completed(x, want, x.h.setResult(v))
+}
+
+func (z *fuzzer) setException(x *fzFut, e error) {
+	want := z.settle(x, nil, &errCell{err: e}, tbFrom(".setException"))
+	z.completed(x, want, x.h.setException(e))
+}
+
+func (z *fuzzer) setExceptionWithTraceback(x *fzFut, e error, tb *future.Traceback) {
+	var c *tbCell
+	if tb != nil {
+		c = &tbCell{tb: tb, pinned: true}
+	}
+	want := z.settle(x, nil, &errCell{err: e}, c)
+	z.completed(x, want, x.h.setExceptionWithTraceback(e, tb))
+}
+
+// quiescent checks, after a top-level operation, that everything it set off
+// has happened, and reads every future.
+func (z *fuzzer) quiescent() {
+	z.t.Helper()
+	for _, x := range z.all {
+		if x.done && len(x.ls) > 0 {
+			z.check(x.started && x.next == len(x.ls), "%v is done but only %d of its %d listeners fired", x, x.next, len(x.ls))
+		}
+		z.check(x.done || !x.started, "%v: listeners fired while pending", x)
+		z.check(x.child == nil && x.parent == nil, "%v: a run never finished", x)
+		z.observe(x, false)
+	}
+	for _, c := range z.conts {
+		z.check(!c.src.done || c.ran || c.skipped, "continuation of %v never ran", c.src)
+	}
+}
+
+// Listeners.
+
+type fzListenerKind int
+
+const (
+	lSentinel fzListenerKind = iota
+	lCallback
+	lCont    // ContinueWith or ContinueWithFuture: its fn is user code
+	lRelay   // a flattened future waiting for its inner future: invisible
+	lCombine // Combine waiting for an input: invisible
+)
+
+type fzListener struct {
+	kind  fzListenerKind
+	cb    *fzCallback
+	cont  *fzCont
+	relay *fzFut // the future a relay completes
+	comb  *fzComb
+}
+
+// ensureSentinel makes sure a pending x's first listener is its sentinel,
+// before anything else is added to it.
+func (z *fuzzer) ensureSentinel(x *fzFut) {
+	if x.done || len(x.ls) > 0 {
+		return
+	}
+	x.ls = append(x.ls, &fzListener{kind: lSentinel})
+	x.h.addDoneCallback(func(self any) { z.runSentinel(x, self) })
+}
+
+func (z *fuzzer) runSentinel(x *fzFut, self any) {
+	z.check(self == x.h.ptr(), "%v: callback got another future", x)
+	z.check(x.done, "%v: callbacks ran, but the model says it is pending", x)
+	z.check(!x.started, "%v: callbacks ran twice", x)
+	x.started, x.next = true, 1
+	z.observe(x, false)
+	z.advance(x)
+}
+
+// advance fires the listeners at x.next that run no user code, as the
+// implementation does right after the previous listener returns, and stops
+// at the next one that runs user code, which reports itself.
+func (z *fuzzer) advance(x *fzFut) {
+	for x.child == nil && x.next < len(x.ls) {
+		l := x.ls[x.next]
+		switch l.kind {
+		case lRelay:
+			x.next++
+			z.settleBy(x, l.relay, x.val, x.err, x.tb)
+		case lCombine:
+			x.next++
+			z.combineFire(l.comb, x, x)
+		case lCont:
+			if !l.cont.res.done {
+				return
+			}
+			x.next++ // fn is not run for a result that is already done
+			l.cont.skipped = true
+		default:
+			return
+		}
+	}
+	if x.child == nil && x.next == len(x.ls) && x.parent != nil {
+		p := x.parent // x's run is over: its parent's goes on
+		x.parent, p.child = nil, nil
+		z.advance(p)
+	}
+}
+
+// inRun checks that x's listener at x.next may fire now: not while x waits
+// for the run of a future one of its listeners completed.
+func (z *fuzzer) inRun(x *fzFut) {
+	z.t.Helper()
+	z.check(x.child == nil, "%v: a listener fired before the callbacks of %v, which the one before it completed", x, x.child)
+}
+
+// fzAction is what a callback or continuation does besides checking.
+type fzAction struct {
+	kind   byte
+	target byte
+	val    byte
+}
+
+const (
+	actNone byte = iota
+	actSetResult
+	actSetException
+	actAddCallback      // to its own, done, future: runs at once
+	actAddCallbackOther // to any future
+	actContinueWith     // on any future
+	actRead
+	actPanic // callbacks only
+	actKinds
+)
+
+func (z *fuzzer) action() fzAction {
+	return fzAction{kind: z.r.byte() % actKinds, target: z.r.byte(), val: z.r.byte()}
+}
+
+func (z *fuzzer) do(a fzAction, self *fzFut) {
+	switch a.kind {
+	case actSetResult:
+		z.setResult(z.pick(a.target), int(a.val))
+	case actSetException:
+		z.setException(z.pick(a.target), z.err(a.val))
+	case actAddCallback:
+		z.addCallback(self, fzAction{})
+	case actAddCallbackOther:
+		z.addCallback(z.pick(a.target), fzAction{})
+	case actContinueWith:
+		z.continueWith(z.pick(a.target), a.val, fzAction{})
+	case actRead:
+		z.observe(z.pick(a.target), true)
+	}
+}
+
+// fzTurn is when a callback or continuation may fire.
+type fzTurn struct {
+	immediate bool // added to a done future: fires at once
+	expectNow bool // immediate and not yet fired
+	ran       bool
+}
+
+// takeTurn checks that a callback or continuation of x, which is listener
+// mine, may fire now, and records that it did.
+func (z *fuzzer) takeTurn(x *fzFut, t *fzTurn, mine func(*fzListener) bool, self any) {
+	z.t.Helper()
+	z.check(self == x.h.ptr(), "%v: a listener got another future", x)
+	z.check(!t.ran, "%v: a listener fired twice", x)
+	t.ran = true
+	if t.immediate {
+		z.check(t.expectNow, "%v: a listener added to it when done fired late", x)
+		t.expectNow = false
+		return
+	}
+	z.check(x.started, "%v: a listener fired before the first one", x)
+	z.inRun(x)
+	z.check(x.next < len(x.ls) && mine(x.ls[x.next]), "%v: listeners fired out of order", x)
+	x.next++
+}
+
+type fzCallback struct {
+	fzTurn
+	on  *fzFut
+	act fzAction
+}
+
+func (z *fuzzer) addCallback(x *fzFut, act fzAction) {
+	c := &fzCallback{on: x, act: act}
+	z.ensureSentinel(x)
+	if x.done {
+		c.immediate, c.expectNow = true, true
+	} else {
+		x.ls = append(x.ls, &fzListener{kind: lCallback, cb: c})
+	}
+	x.h.addDoneCallback(func(self any) { z.runCallback(c, self) })
+	z.check(!c.expectNow, "%v: a callback added to a done future did not run at once", x)
+}
+
+func (z *fuzzer) runCallback(c *fzCallback, self any) {
+	x := c.on
+	z.takeTurn(x, &c.fzTurn, func(l *fzListener) bool { return l.cb == c }, self)
+	z.observe(x, true)
+	z.do(c.act, x)
+	if !c.immediate {
+		z.advance(x)
+	}
+	if c.act.kind == actPanic {
+		z.panics++
+		fuzzPanic("callback bug")
+	}
+}
+
+// newFailed is a named frame for Failed's traceback to start at.
+func newFailed(err error) *future.Future[int] { return future.Failed[int](err) }
+
+// fuzzPanic panics from a frame the tracebacks and logs must show.
+func fuzzPanic(v any) { panic(v) }
+
+// Continuations.
+
+type fzCont struct {
+	fzTurn
+	src, res *fzFut
+	flat     bool
+	behavior byte
+	act      fzAction
+	skipped  bool // res was done when its turn came, so fn did not run
+}
+
+func (z *fuzzer) addCont(x *fzFut, flat bool, behavior byte, act fzAction) *fzCont {
+	z.ensureSentinel(x)
+	c := &fzCont{src: x, flat: flat, behavior: behavior, act: act}
+	c.res = &fzFut{zero: 0, val: 0}
+	z.ids++
+	c.res.id = z.ids
+	if x.done {
+		c.immediate, c.expectNow = true, true
+	} else {
+		x.ls = append(x.ls, &fzListener{kind: lCont, cont: c})
+	}
+	z.conts = append(z.conts, c)
+	return c
+}
+
+func (z *fuzzer) contStart(c *fzCont, self any) {
+	x := c.src
+	z.takeTurn(x, &c.fzTurn, func(l *fzListener) bool { return l.cont == c }, self)
+	z.check(c.immediate || !c.res.done, "%v: continuation ran though its result was done", x)
+	z.observe(x, true)
+	z.do(c.act, x)
+}
+
+// contEnd settles the model of c's result and moves on in its source's run.
+// It runs just before fn returns or panics.
+func (z *fuzzer) contEnd(c *fzCont, v any, err *errCell, tb *tbCell) {
+	z.settleBy(c.owner(), c.res, v, err, tb)
+	if !c.immediate {
+		z.advance(c.src)
+	}
+}
+
+// passOn models the rule that an error a continuation returns keeps the
+// traceback of its source when it is the source's own error.
+func passOn(src *fzFut, e error) (*errCell, *tbCell) {
+	if src.err != nil && src.err.err == e {
+		return src.err, src.tb
+	}
+	return &errCell{err: e}, nil
+}
+
+// owner is the future in whose run c fires: its source, unless it fired at
+// once when it was added.
+func (c *fzCont) owner() *fzFut {
+	if c.immediate {
+		return nil
+	}
+	return c.src
+}
+
+func (z *fuzzer) finishCont(c *fzCont, f *future.Future[int]) {
+	c.res.h = fzTyped[int]{f, func(v int) int { return v }}
+	z.check(!c.expectNow, "%v: continuation on a done future did not run at once", c.src)
+	z.add(c.res)
+}
+
+func intOf(v any) int {
+	switch v := v.(type) {
+	case int:
+		return v
+	case []int:
+		n := 0
+		for _, e := range v {
+			n += e
+		}
+		return n
+	}
+	panic("unreachable")
+}
+
+// continueWith: behavior picks fn: pass the outcome on, recover from a
+// failure, fail with a new error, or panic.
+func (z *fuzzer) continueWith(x *fzFut, b byte, act fzAction) {
+	c := z.addCont(x, false, b%4, act)
+	delta, e := int(b>>2), z.err(b>>4)
+	f := x.h.continueWith(func(self any) (int, error) {
+		z.contStart(c, self)
+		v, err := x.h.result()
+		switch c.behavior {
+		case 0:
+			if x.err == nil {
+				z.contEnd(c, intOf(x.val)+delta, nil, nil)
+			} else {
+				ec, tc := passOn(x, err)
+				z.contEnd(c, nil, ec, tc)
+			}
+			return intOf(v) + delta, err
+		case 1:
+			z.contEnd(c, delta, nil, nil)
+			return delta, nil
+		case 2:
+			ec, tc := passOn(x, e)
+			z.contEnd(c, nil, ec, tc)
+			return delta, e
+		default:
+			ec, tc := panicCells(delta)
+			z.contEnd(c, nil, ec, tc)
+			fuzzPanic(delta)
+			return 0, nil
+		}
+	})
+	z.finishCont(c, f)
+}
+
+// continueWithFuture: behavior picks fn: return a future of the pool,
+// return an already completed future, return nil and no error, return an
+// error, or panic.
+func (z *fuzzer) continueWithFuture(x *fzFut, b byte, act fzAction) {
+	c := z.addCont(x, true, b%5, act)
+	arg := b >> 3
+	f := x.h.continueWithFuture(func(self any) (*future.Future[int], error) {
+		z.contStart(c, self)
+		switch c.behavior {
+		case 0:
+			inner := z.pickInt(arg)
+			z.ensureSentinel(inner)
+			z.subscribeRelay(c.owner(), inner, c.res) // fn returns, then the relay subscribes
+			if !c.immediate {
+				z.advance(c.src)
+			}
+			return inner.h.ptr().(*future.Future[int]), nil
+		case 1:
+			z.contEnd(c, int(arg), nil, nil)
+			return future.Completed(int(arg)), nil
+		case 2:
+			z.contEnd(c, nil, nilFutureCell(), nil)
+			return nil, nil
+		case 3:
+			err := z.err(arg)
+			if x.err != nil {
+				err = x.err.err
+			}
+			ec, tc := passOn(x, err)
+			z.contEnd(c, nil, ec, tc)
+			return nil, err
+		default:
+			ec, tc := panicCells(int(arg))
+			z.contEnd(c, nil, ec, tc)
+			fuzzPanic(int(arg))
+			return nil, nil
+		}
+	})
+	z.finishCont(c, f)
+}
+
+func nilFutureCell() *errCell {
+	return &errCell{check: func(err error) bool {
+		return strings.HasPrefix(err.Error(), "future: ") && strings.Contains(err.Error(), "nil future")
+	}}
+}
+
+// subscribeRelay models a flattened future waiting for inner.
+func (z *fuzzer) subscribeRelay(owner, inner, dst *fzFut) {
+	if inner.done {
+		z.settleBy(owner, dst, inner.val, inner.err, inner.tb)
+		return
+	}
+	inner.ls = append(inner.ls, &fzListener{kind: lRelay, relay: dst})
+}
+
+// flatten flattens an already done outer future: one holding a future of
+// the pool, one holding nil, or a failed one.
+func (z *fuzzer) flatten(b, arg byte) {
+	res := &fzFut{zero: 0, val: 0}
+	z.ids++
+	res.id = z.ids
+	var f *future.Future[int]
+	switch b % 3 {
+	case 0:
+		inner := z.pickInt(arg)
+		z.ensureSentinel(inner)
+		z.subscribeRelay(nil, inner, res)
+		f = future.Flatten(future.Completed(inner.h.ptr().(*future.Future[int])))
+	case 1:
+		z.settle(res, nil, nilFutureCell(), nil)
+		f = future.Flatten(future.Completed[*future.Future[int]](nil))
+	default:
+		e := z.err(arg)
+		outer := future.Failed[*future.Future[int]](e)
+		z.settle(res, nil, &errCell{err: e}, &tbCell{tb: outer.Traceback(), pinned: true})
+		f = future.Flatten(outer)
+	}
+	res.h = fzTyped[int]{f, func(v int) int { return v }}
+	z.add(res)
+}
+
+// Combine.
+
+type fzComb struct {
+	res     *fzFut
+	inputs  []*fzFut
+	pending int
+	failed  *fzFut
+}
+
+func (z *fuzzer) combine(ins []*fzFut) {
+	res := z.newInts(nil)
+	c := &fzComb{res: res, inputs: ins, pending: len(ins)}
+	if len(ins) == 0 {
+		z.settle(res, []int{}, nil, nil)
+	}
+	fs := make([]*future.Future[int], len(ins))
+	for _, in := range ins {
+		z.ensureSentinel(in)
+	}
+	for i, in := range ins { // Combine subscribes in argument order
+		fs[i] = in.h.ptr().(*future.Future[int])
+		if in.done {
+			z.combineFire(c, in, nil)
+		} else {
+			in.ls = append(in.ls, &fzListener{kind: lCombine, comb: c})
+		}
+	}
+	res.h = fzTyped[[]int]{future.Combine(fs...), func(v int) []int { return []int{v} }}
+	z.add(res)
+}
+
+func (z *fuzzer) combineFire(c *fzComb, in, owner *fzFut) {
+	if in.err != nil && c.failed == nil {
+		c.failed = in
+	}
+	c.pending--
+	if c.pending > 0 {
+		return
+	}
+	if c.failed != nil {
+		z.settleBy(owner, c.res, nil, c.failed.err, c.failed.tb)
+		return
+	}
+	vs := make([]int, len(c.inputs))
+	for i, in := range c.inputs {
+		vs[i] = in.val.(int)
+	}
+	z.settleBy(owner, c.res, vs, nil, nil)
+}
+
+// fzHandle hides the type parameter, so the model can hold a Future[int]
+// and a Combine's Future[[]int] alike.
+type fzHandle interface {
+	ptr() any
+	value(v int) any // what SetResult(v) stores
+	done() bool
+	running() bool
+	isSuccess() bool
+	doneChan() <-chan struct{}
+	result() (any, error)
+	resultContext(ctx context.Context) (any, error)
+	exception() error
+	traceback() *future.Traceback
+	addDoneCallback(cb func(self any))
+	setResult(v int) bool
+	setException(err error) bool
+	setExceptionWithTraceback(err error, tb *future.Traceback) bool
+	continueWith(fn func(self any) (int, error)) *future.Future[int]
+	continueWithFuture(fn func(self any) (*future.Future[int], error)) *future.Future[int]
+}
+
+type fzTyped[T any] struct {
+	f    *future.Future[T]
+	wrap func(int) T
+}
+
+func (h fzTyped[T]) ptr() any                  { return h.f }
+func (h fzTyped[T]) value(v int) any           { return h.wrap(v) }
+func (h fzTyped[T]) done() bool                { return h.f.Done() }
+func (h fzTyped[T]) running() bool             { return h.f.Running() }
+func (h fzTyped[T]) isSuccess() bool           { return h.f.IsSuccess() }
+func (h fzTyped[T]) doneChan() <-chan struct{} { return h.f.DoneChan() }
+func (h fzTyped[T]) exception() error          { return h.f.Exception() }
+func (h fzTyped[T]) traceback() *future.Traceback {
+	return h.f.Traceback()
+}
+
+func (h fzTyped[T]) result() (any, error) {
+	v, err := h.f.Result()
+	return v, err
+}
+
+func (h fzTyped[T]) resultContext(ctx context.Context) (any, error) {
+	v, err := h.f.ResultContext(ctx)
+	return v, err
+}
+
+func (h fzTyped[T]) addDoneCallback(cb func(any)) {
+	h.f.AddDoneCallback(func(f *future.Future[T]) { cb(f) })
+}
+
+func (h fzTyped[T]) setResult(v int) bool        { return h.f.SetResult(h.wrap(v)) }
+func (h fzTyped[T]) setException(err error) bool { return h.f.SetException(err) }
+
+func (h fzTyped[T]) setExceptionWithTraceback(err error, tb *future.Traceback) bool {
+	return h.f.SetExceptionWithTraceback(err, tb)
+}
+
+func (h fzTyped[T]) continueWith(fn func(any) (int, error)) *future.Future[int] {
+	return future.ContinueWith(h.f, func(f *future.Future[T]) (int, error) { return fn(f) })
+}
+
+func (h fzTyped[T]) continueWithFuture(fn func(any) (*future.Future[int], error)) *future.Future[int] {
+	return future.ContinueWithFuture(h.f, func(f *future.Future[T]) (*future.Future[int], error) { return fn(f) })
+}

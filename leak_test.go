@@ -1,0 +1,257 @@
+package future_test
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofutures/future"
+)
+
+// Retention: a done future must not keep alive what its callbacks,
+// continuation functions or Combine inputs referred to, since futures often
+// outlive the work that completed them (a cache of results, say). Each test
+// hangs a finalizer on an object only a callback refers to and checks, with
+// the future still reachable, that the object is collected once the future
+// is done, and, as a control, not before.
+
+// payload is big enough to get an allocation of its own, so its finalizer
+// runs as soon as it is unreachable.
+type payload struct{ _ [64]byte }
+
+// tracked returns a new object and a channel closed when it is collected.
+func tracked() (*payload, <-chan struct{}) {
+	p := new(payload)
+	ch := make(chan struct{})
+	runtime.SetFinalizer(p, func(*payload) { close(ch) })
+	return p, ch
+}
+
+// collected fails the test unless ch is closed, running the collector until
+// it is or patience runs out.
+func collected(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for {
+		runtime.GC()
+		select {
+		case <-ch:
+			return
+		case <-time.After(5 * time.Millisecond): // let the finalizer goroutine run
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is still reachable", what)
+		}
+	}
+}
+
+// retained fails the test if ch is closed after two collections: it checks
+// that the test can see retention at all.
+func retained(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	runtime.GC()
+	runtime.GC()
+	select {
+	case <-ch:
+		t.Fatalf("%s was collected while still needed", what)
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+func capturingCallback(f *future.Future[int]) <-chan struct{} {
+	p, ch := tracked()
+	f.AddDoneCallback(func(*future.Future[int]) { runtime.KeepAlive(p) })
+	return ch
+}
+
+func TestDoneFutureDropsCallbacks(t *testing.T) {
+	t.Parallel()
+	f := future.New[int]()
+	// The first callback is held inline, the others in a slice: check both.
+	first, second, third := capturingCallback(f), capturingCallback(f), capturingCallback(f)
+	retained(t, first, "a pending future's callback")
+	retained(t, third, "a pending future's callback")
+	f.SetResult(1)
+	collected(t, first, "the first callback of a done future")
+	collected(t, second, "the second callback of a done future")
+	collected(t, third, "the third callback of a done future")
+	v, _ := f.Result()
+	assert.Equal(t, 1, v)
+	runtime.KeepAlive(f)
+}
+
+func capturingContinuation(f *future.Future[int]) (*future.Future[int], <-chan struct{}) {
+	p, ch := tracked()
+	return future.ContinueWith(f, func(f *future.Future[int]) (int, error) {
+		runtime.KeepAlive(p)
+		return f.Result()
+	}), ch
+}
+
+func capturingFlatContinuation(f *future.Future[int]) (*future.Future[int], <-chan struct{}) {
+	p, ch := tracked()
+	return future.ContinueWithFuture(f, func(f *future.Future[int]) (*future.Future[int], error) {
+		runtime.KeepAlive(p)
+		return f, nil
+	}), ch
+}
+
+func TestDoneContinuationDropsItsFunction(t *testing.T) {
+	t.Parallel()
+	for name, continueWith := range map[string]func(*future.Future[int]) (*future.Future[int], <-chan struct{}){
+		"ContinueWith":       capturingContinuation,
+		"ContinueWithFuture": capturingFlatContinuation,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			src := future.New[int]()
+			next, fn := continueWith(src)
+			retained(t, fn, "a pending continuation's function")
+			src.SetResult(2)
+			collected(t, fn, "a done continuation's function")
+			v, err := next.Result() // the continuation's future, still reachable
+			require.NoError(t, err)
+			assert.Equal(t, 2, v)
+			runtime.KeepAlive(src)
+		})
+		t.Run(name+" skipped", func(t *testing.T) {
+			t.Parallel()
+			src := future.New[int]()
+			next, fn := continueWith(src)
+			next.SetResult(3) // completed first: fn never runs
+			src.SetResult(2)
+			collected(t, fn, "a skipped continuation's function")
+			runtime.KeepAlive(next)
+			runtime.KeepAlive(src)
+		})
+	}
+}
+
+// trackedFuture returns a pending future and a channel closed when it is
+// collected.
+func trackedFuture() (*future.Future[int], <-chan struct{}) {
+	f := future.New[int]()
+	ch := make(chan struct{})
+	runtime.SetFinalizer(f, func(*future.Future[int]) { close(ch) })
+	return f, ch
+}
+
+func TestDoneCombinatorsDropTheirInputs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// make returns the combinator's future, checked once done, its
+		// tracked inputs, and a function that completes them.
+		make func() (result func(*testing.T), inputs []<-chan struct{}, complete func())
+	}{
+		{"Combine", combineTracked},
+		{"Flatten", flattenTracked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			result, inputs, complete := tt.make()
+			retained(t, inputs[0], "a pending "+tt.name+"'s input")
+			complete()
+			complete = nil
+			for _, in := range inputs {
+				collected(t, in, "a done "+tt.name+"'s input")
+			}
+			result(t)
+			assert.Nil(t, complete)
+		})
+	}
+}
+
+// combineTracked combines two tracked futures.
+func combineTracked() (func(*testing.T), []<-chan struct{}, func()) {
+	fa, a := trackedFuture()
+	fb, b := trackedFuture()
+	combined := future.Combine(fa, fb)
+	return func(t *testing.T) {
+			v, err := combined.Result()
+			require.NoError(t, err)
+			assert.Equal(t, []int{1, 2}, v)
+		}, []<-chan struct{}{a, b}, func() {
+			fa.SetResult(1)
+			fb.SetResult(2)
+		}
+}
+
+// flattenTracked flattens a tracked future of a tracked future.
+func flattenTracked() (func(*testing.T), []<-chan struct{}, func()) {
+	in, inner := trackedFuture()
+	out := future.New[*future.Future[int]]()
+	outer := make(chan struct{})
+	runtime.SetFinalizer(out, func(*future.Future[*future.Future[int]]) { close(outer) })
+	flat := future.Flatten(out)
+	return func(t *testing.T) {
+			v, err := flat.Result()
+			require.NoError(t, err)
+			assert.Equal(t, 5, v)
+		}, []<-chan struct{}{outer, inner}, func() {
+			out.SetResult(in)
+			in.SetResult(5)
+		}
+}
+
+// TestResultContextTimeoutsLeaveNothing times out a million ResultContext
+// calls on one pending future and checks that memory stays flat: a call that
+// returns registers nothing on the future.
+func TestResultContextTimeoutsLeaveNothing(t *testing.T) {
+	// Not parallel: it measures the heap.
+	const calls = 1_000_000
+	f := future.New[int]()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _ = f.ResultContext(canceled) // the done channel is made once, lazily
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	goroutines := runtime.NumGoroutine()
+	for range calls {
+		if _, err := f.ResultContext(canceled); err != context.Canceled {
+			t.Fatalf("ResultContext = %v, want context.Canceled", err)
+		}
+	}
+	// Some real timeouts too: the deadline passes while the call waits.
+	for range 200 {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Microsecond)
+		_, err := f.ResultContext(ctx)
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+
+	// A leak of one object per call would be a million objects and tens
+	// of MiB; the bounds only absorb the runtime's own noise.
+	objects := int64(after.HeapObjects) - int64(before.HeapObjects)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("after %d calls: %+d heap objects, %+d heap bytes", calls, objects, heap)
+	assert.Less(t, objects, int64(10_000), "heap objects grew")
+	assert.Less(t, heap, int64(4<<20), "heap grew")
+	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines left behind")
+	assert.False(t, f.Done(), "the future is unchanged")
+
+	// And the future still completes and wakes a waiter normally, with no
+	// callback left behind by the calls.
+	got := make(chan int, 1)
+	go func() { v, _ := f.Result(); got <- v }()
+	f.SetResult(4)
+	assert.Equal(t, 4, receive(t, got))
+}
+
+func TestResultContextTimeoutAllocatesNothing(t *testing.T) {
+	// Not parallel: AllocsPerRun measures the whole process.
+	f := future.New[int]()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	allocs := testing.AllocsPerRun(1000, func() { _, _ = f.ResultContext(canceled) })
+	assert.Zero(t, allocs, "a ResultContext that times out allocates nothing, so it cannot register anything")
+}

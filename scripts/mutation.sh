@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Mutation testing of the package with gremlins (pinned): it changes the code
+# one small mutation at a time (a flipped condition, an inverted operator,
+# ...) and reruns the tests, which must then fail. It takes about ten minutes
+# on two cores, so it is not part of .ci/run. Extra arguments go to
+# `gremlins unleash` (e.g. --workers 1, --dry-run).
+#
+# Every mutant that survives must be listed, with the reason no test can
+# kill it, in scripts/mutation-equivalent.txt, and the efficacy over the
+# other mutants must be at least 90%; scripts/mutation_check.go checks both.
+#
+# The tests run with -short (via GOFLAGS), which skips only the heavy stress
+# test; CI runs everything at full size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+gremlins=github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+report=$(mktemp -t gremlins.XXXXXX.json)
+trap 'rm -f "$report"' EXIT
+
+# Every mutator gremlins has, not only its defaults. A mutant that makes a
+# test hang fails the run after 15s (the watchdog in helpers_test.go), so it
+# counts as killed; gremlins' own timeout (20 times the unmutated run, which
+# takes about 2s) is only a backstop. 15s leaves room for tests that fail
+# after their 10s patience.
+FUTURE_TEST_WATCHDOG=15s GOFLAGS="${GOFLAGS:+$GOFLAGS }-short" go run "$gremlins" unleash \
+	--exclude-files '^examples/' --exclude-files '^scripts/' \
+	--invert-assignments --invert-bitwise --invert-bwassign \
+	--invert-logical --invert-loopctrl --remove-self-assignments \
+	--timeout-coefficient 20 \
+	--output "$report" \
+	"$@" .
+
+case " $* " in *" --dry-run "* | *" -d "*) exit 0 ;; esac
+go run scripts/mutation_check.go "$report" scripts/mutation-equivalent.txt
