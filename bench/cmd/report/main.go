@@ -208,15 +208,15 @@ func report(results map[key]*result, cpu, w6, stat, load, svg string) string {
 		}
 		return &result{ns: math.NaN(), bytes: math.NaN(), allocs: math.NaN(), goroutines: math.NaN()}
 	}
-	target("W1 ≤ 0.85× the floor", ratio(results, "W1", "future"), 0.85, "%.2f×")
+	target("W1 ≤ 0.85× the floor", ratio(results, "W1", "future"), 0.85, "%.3f×")
 	target("W1 ≤ 1 allocation per future", get("W1", "future").allocs, 1, "%.0f")
-	target("W2 ≤ 1.1× the floor", ratio(results, "W2", "future"), 1.1, "%.2f×")
-	target("W3 ≤ 1.0× the minimal recursive future", ratio(results, "W3", "future"), 1.0, "%.2f×")
+	target("W2 ≤ 1.1× the floor", ratio(results, "W2", "future"), 1.1, "%.3f×")
+	target("W3 ≤ 1.0× the minimal recursive future", ratio(results, "W3", "future"), 1.0, "%.3f×")
 	target("W3 ≤ 2 allocations per link", get("W3", "future").allocs/1000, 2, "%.3f")
 	target("W3 holds 0 goroutines", get("Held/chain", "future").goroutines, 0, "%.0f")
-	target("W4 ≤ 1.0× the hand-rolled gather", ratio(results, "W4", "future"), 1.0, "%.2f×")
+	target("W4 ≤ 1.0× the hand-rolled gather", ratio(results, "W4", "future"), 1.0, "%.3f×")
 	target("W4 allocations beyond the 1,000 inputs' own: O(1)", get("W4", "future").allocs-1000, 8, "%.0f")
-	target("W5 ≤ 1.05× closing a channel", ratio(results, "W5", "future"), 1.05, "%.2f×")
+	target("W5 ≤ 1.05× closing a channel", ratio(results, "W5", "future"), 1.05, "%.3f×")
 	for _, op := range []string{"AddDoneCallback-done", "ResultContext-done", "Done", "IsSuccess"} {
 		target(strings.TrimSuffix(op, "-done")+" on a done future: 0 allocations", get("Reads/"+op, "future").allocs, 0, "%.0f")
 	}
