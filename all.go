@@ -62,7 +62,7 @@ func (s *settler[T]) fire(*Future[T]) drainer {
 	}
 	outcomes := make([]Outcome[T], len(s.inputs))
 	for i, in := range s.inputs {
-		outcomes[i] = Outcome[T]{Value: in.value, Err: in.err}
+		outcomes[i] = Outcome[T]{Value: in.value, Err: in.err()}
 	}
 	s.inputs = nil
 	_, d := s.result.settle(outcomes, nil, nil)

@@ -43,11 +43,11 @@ type combiner[T any] struct {
 }
 
 func (c *combiner[T]) fire(f *Future[T]) drainer {
-	if f.err != nil {
+	if f.err() != nil {
 		if c.failFast {
 			// pending is not decremented, so it never reaches zero and
 			// the inputs still to come change nothing.
-			_, d := c.result.settle(nil, f.err, f.tb)
+			_, d := c.result.settle(nil, f.err(), f.tb())
 			return d
 		}
 		c.failed.CompareAndSwap(nil, f)
@@ -59,7 +59,7 @@ func (c *combiner[T]) fire(f *Future[T]) drainer {
 	// input done, and this one saw all those decrements.
 	var d drainer
 	if bad := c.failed.Load(); bad != nil {
-		_, d = c.result.settle(nil, bad.err, bad.tb)
+		_, d = c.result.settle(nil, bad.err(), bad.tb())
 	} else {
 		values := make([]T, len(c.inputs))
 		for i, in := range c.inputs {

@@ -85,8 +85,8 @@ func (fn whenDone[T, U]) run(src *Future[T]) (U, error, *Traceback) {
 // passed on without a traceback of its own: a failure handed down a chain
 // keeps the stack where it happened.
 func inheritTraceback[T any](err error, tb *Traceback, src *Future[T]) *Traceback {
-	if tb == nil && err != nil && src.err != nil && sameError(err, src.err) {
-		return src.tb
+	if tb == nil && err != nil && src.err() != nil && sameError(err, src.err()) {
+		return src.tb()
 	}
 	return tb
 }
@@ -141,7 +141,7 @@ func (c *flatContinuation[T, U]) fire(f *Future[T]) drainer {
 type relay[T any] struct{ dst *Future[T] }
 
 func (r relay[T]) fire(src *Future[T]) drainer {
-	_, d := r.dst.settle(src.value, src.err, src.tb)
+	_, d := r.dst.settle(src.value, src.err(), src.tb())
 	return d
 }
 

@@ -69,7 +69,7 @@ func (f *Future[T]) settle(v T, err error, tb *Traceback) (bool, drainer) {
 	if err == nil {
 		f.value = v
 	} else {
-		f.err, f.tb = err, tb // a failed future's value stays the zero value
+		f.failure = &failure{err, tb} // a failed future's value stays the zero value
 	}
 	old := f.state.Or(stateDone)
 	if old&stateChan != 0 {

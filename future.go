@@ -40,17 +40,40 @@ type Future[T any] struct {
 	done chan struct{}
 	// first holds the first listener inline, so the common case of a single
 	// callback or continuation allocates no slice; rest holds the others,
-	// behind a pointer so that a future without them stays small (80 bytes
-	// for a Future[int], not 96).
+	// behind a pointer so that a future without them stays small.
 	first listener[T]
 	rest  *[]listener[T]
 
-	// value, err and tb are written once, by the goroutine that set
+	// value and failure are written once, by the goroutine that set
 	// stateClaimed, before it sets stateDone; they are read only after
-	// stateDone is observed.
-	value T
-	err   error
-	tb    *Traceback
+	// stateDone is observed. A failure's error and traceback sit behind a
+	// pointer, which a success leaves nil: a Future[int] is then 64 bytes,
+	// not 80, and the garbage collector scans less in the common case.
+	value   T
+	failure *failure
+}
+
+// failure is the outcome of a failed future.
+type failure struct {
+	err error
+	tb  *Traceback
+}
+
+// err returns f's error, nil if it succeeded. f must be done.
+func (f *Future[T]) err() error {
+	if f.failure == nil {
+		return nil
+	}
+	return f.failure.err
+}
+
+// tb returns f's traceback, nil if it succeeded or none was recorded. f must
+// be done.
+func (f *Future[T]) tb() *Traceback {
+	if f.failure == nil {
+		return nil
+	}
+	return f.failure.tb
 }
 
 // The bits of Future.state. A future moves from 0 through stateClaimed (a
@@ -103,8 +126,7 @@ func Failed[T any](err error) *Future[T] {
 		panic("future: Failed called with a nil error")
 	}
 	f := new(Future[T])
-	f.err = err
-	f.tb = captureTraceback(1)
+	f.failure = &failure{err, captureTraceback(1)}
 	f.state.Store(stateClaimed | stateDone)
 	return f
 }
@@ -194,7 +216,7 @@ func (f *Future[T]) Result() (T, error) {
 	if f.state.Load()&stateDone == 0 {
 		<-f.DoneChan()
 	}
-	return f.value, f.err
+	return f.value, f.err()
 }
 
 // ResultContext is Result bounded by ctx: it returns ctx.Err() if ctx ends
@@ -216,7 +238,7 @@ func (f *Future[T]) ResultContext(ctx context.Context) (T, error) {
 			}
 		}
 	}
-	return f.value, f.err
+	return f.value, f.err()
 }
 
 // Exception blocks until f is done and returns its error, nil if it
@@ -230,12 +252,12 @@ func (f *Future[T]) Exception() error {
 // failure; nil if f succeeded or no traceback was recorded.
 func (f *Future[T]) Traceback() *Traceback {
 	f.Result()
-	return f.tb
+	return f.tb()
 }
 
 // IsSuccess reports whether f is done and succeeded. It never blocks.
 func (f *Future[T]) IsSuccess() bool {
-	return f.state.Load()&stateDone != 0 && f.err == nil
+	return f.state.Load()&stateDone != 0 && f.err() == nil
 }
 
 // Done reports whether f is done, successfully or not. It never blocks.

@@ -42,7 +42,7 @@ type anyListener[T any] struct {
 }
 
 func (a *anyListener[T]) fire(f *Future[T]) drainer {
-	if f.err == nil {
+	if f.err() == nil {
 		_, d := a.result.settle(f.value, nil, nil)
 		return d
 	}
@@ -53,7 +53,7 @@ func (a *anyListener[T]) fire(f *Future[T]) drainer {
 	// slice of errors is only made on this path.
 	errs := make([]error, len(a.inputs))
 	for i, in := range a.inputs {
-		errs[i] = in.err
+		errs[i] = in.err()
 	}
 	a.inputs = nil
 	var zero T

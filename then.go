@@ -50,9 +50,9 @@ func Recover[T any](f *Future[T], fn func(error) (T, error)) *Future[T] {
 type onSuccess[T, U any] func(T) (U, error)
 
 func (fn onSuccess[T, U]) run(src *Future[T]) (U, error, *Traceback) {
-	if src.err != nil {
+	if src.err() != nil {
 		var zero U
-		return zero, src.err, src.tb
+		return zero, src.err(), src.tb()
 	}
 	return callWith(fn, src.value)
 }
@@ -61,9 +61,9 @@ func (fn onSuccess[T, U]) run(src *Future[T]) (U, error, *Traceback) {
 type onFailure[T any] func(error) (T, error)
 
 func (fn onFailure[T]) run(src *Future[T]) (T, error, *Traceback) {
-	if src.err == nil {
+	if src.err() == nil {
 		return src.value, nil, nil
 	}
-	v, err, tb := callWith(fn, src.err)
+	v, err, tb := callWith(fn, src.err())
 	return v, err, inheritTraceback(err, tb, src)
 }

@@ -49,7 +49,7 @@ func (w *timeoutListener[T]) fire(f *Future[T]) drainer {
 	if w.timer != nil {
 		w.timer.Stop()
 	}
-	_, d := w.result.settle(f.value, f.err, f.tb)
+	_, d := w.result.settle(f.value, f.err(), f.tb())
 	return d
 }
 
