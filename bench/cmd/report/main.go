@@ -52,11 +52,11 @@ var libNames = map[string]string{
 // behind explains, for a workload and a peer, why that peer is as fast as or
 // faster than future there; the report prints it only when it is.
 var behind = map[key]string{
-	{"W1", "workiva"}:  "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, so it has less to allocate and zero than our 80-byte Future (value, error, traceback, listeners), though it boxes each value in an `interface{}`, a second allocation for any value that is not a small integer.",
+	{"W1", "workiva"}:  "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, the size of our Future[int] (value, failure, listeners, state, mutex, channel), with no callbacks to check on completion, though it boxes each value in an `interface{}`, a second allocation for any value that is not a small integer.",
 	{"W2", "workiva"}:  "`futures.Selectable` blocks the same way our Result does (a channel made lazily under a mutex); it has no callbacks to look for on completion. The two are within the noise of a two-goroutine handoff on a shared 2-core machine.",
 	{"W5", "workiva"}:  "W5 is dominated by starting and scheduling 1,000 goroutines, which every contender pays alike; the differences are within the noise.",
 	{"W5", "mo"}:       "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
-	{"Go", "errgroup"}: "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one 96-byte allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
+	{"Go", "errgroup"}: "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
 	{"Go", "conc"}:     "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel.",
 }
 
@@ -65,11 +65,10 @@ var behind = map[key]string{
 var missed = map[string]string{
 	"W2 ≤ 1.1× the floor": "a profile of W2 (one fresh process each, `-cpuprofile`) puts our own bookkeeping at about 27 ns per handoff: " +
 		"Result and DoneChan 11 ns, the mutex that makes concurrent first readers agree on one channel 7 ns, settle and its two atomic ors 9 ns; " +
-		"the rest is the garbage collector, which scans 63 more bytes per operation than for the floor (an 80-byte Future beside the channel, " +
+		"the rest is the garbage collector, which scans more bytes per operation than for the floor (a 64-byte Future beside the channel, " +
 		"against the floor's 16-byte struct) and, with a heap this small, runs its mark phase for a third of the time. " +
-		"The completer already closes the channel without a lock. In earlier runs where the contenders shared one process " +
-		"(a larger heap, fewer collections, but a measurable edge for whichever ran first), W2 measured 0.99× to 1.08×. Closing the rest of the gap needs a 64-byte Future, that is, moving err and tb behind a pointer, " +
-		"which code across the package reads directly.",
+		"The completer already closes the channel without a lock, and a success keeps no error or traceback words. " +
+		"What is left is the reader's mutex, which makes concurrent first readers agree on one channel.",
 	"W5 ≤ 1.05× closing a channel": "W5 is dominated by starting and scheduling 1,000 goroutines, the same for both; each waiter adds two atomic loads to a channel receive. A miss here is noise: compare the confidence interval in the benchstat section.",
 	"W1 ≤ 0.85× the floor":         "W1 is two allocations' worth of work; on a loaded machine its spread is wide: compare the confidence interval in the benchstat section.",
 }
