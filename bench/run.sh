@@ -24,7 +24,7 @@ echo "--- $count rounds of go test -bench -benchtime=$benchtime"
 # workload run one after another, in an order that rotates from round to
 # round, so that a change of load on the machine hits them alike.
 go test -c -o "$tmp/bench.test" .
-workloads=(W1 W2 W3 W4 W5 Go)
+workloads=(W1 W2 W3 W4 W5 Go Pool)
 libs=(baseline future workiva mo errgroup conc)
 : >results/raw.txt
 echo "before: $(uptime)" >results/load.txt
