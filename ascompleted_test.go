@@ -143,6 +143,24 @@ func TestAsCompletedContext(t *testing.T) {
 	})
 }
 
+// TestAsCompletedDoneContextRegistersNothing checks that ranging with a
+// context that is already done returns before it subscribes to anything: it
+// allocates nothing, so no listener can be left on the pending input.
+func TestAsCompletedDoneContextRegistersNothing(t *testing.T) {
+	// Not parallel: AllocsPerRun measures the whole process.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fs := []*future.Future[int]{future.Completed(0), future.New[int]()}
+	seq := future.AsCompleted(ctx, fs...)
+	allocs := testing.AllocsPerRun(100, func() {
+		for range seq {
+			t.Error("yielded with a done context")
+		}
+	})
+	assert.Zero(t, allocs, "no channel, no listeners")
+	assert.True(t, fs[1].SetResult(1), "the pending input is unchanged")
+}
+
 func TestAsCompletedRangedTwice(t *testing.T) {
 	t.Parallel()
 	fs := pendingFutures[int](3)
