@@ -157,7 +157,15 @@ func TestAsCompletedDoneContextRegistersNothing(t *testing.T) {
 			t.Error("yielded with a done context")
 		}
 	})
-	assert.Zero(t, allocs, "no channel, no listeners")
+	// The baseline is the range itself (zero, but coverage instrumentation
+	// makes its closures escape): no inputs, so nothing to register.
+	none := future.AsCompleted[int](context.Background())
+	baseline := testing.AllocsPerRun(100, func() {
+		for range none {
+			t.Error("yielded with no inputs")
+		}
+	})
+	assert.Equal(t, baseline, allocs, "no channel, no listeners")
 	assert.True(t, fs[1].SetResult(1), "the pending input is unchanged")
 }
 
