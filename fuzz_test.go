@@ -118,6 +118,7 @@ var fuzzOps = []struct {
 		z.combine(ins)
 	}},
 	{"Read", func(z *fuzzer) { z.observe(z.pick(z.r.byte()), true) }},
+	{"Cancel", func(z *fuzzer) { z.cancel(z.pick(z.r.byte())) }},
 }
 
 // fzReader hands out the fuzz input a byte at a time, then zeros.
@@ -369,6 +370,13 @@ func (z *fuzzer) setResult(x *fzFut, v int) {
 func (z *fuzzer) setException(x *fzFut, e error) {
 	want := z.settle(x, nil, &errCell{err: e}, tbFrom(".setException"))
 	z.completed(x, want, x.h.setException(e))
+}
+
+// cancel is the model of Cancel: a completion with context.Canceled and no
+// traceback.
+func (z *fuzzer) cancel(x *fzFut) {
+	want := z.settle(x, nil, &errCell{err: context.Canceled}, nil)
+	z.completed(x, want, x.h.cancel())
 }
 
 func (z *fuzzer) setExceptionWithTraceback(x *fzFut, e error, tb *future.Traceback) {
@@ -840,6 +848,7 @@ type fzHandle interface {
 	setResult(v int) bool
 	setException(err error) bool
 	setExceptionWithTraceback(err error, tb *future.Traceback) bool
+	cancel() bool
 	continueWith(fn func(self any) (int, error)) *future.Future[int]
 	continueWithFuture(fn func(self any) (*future.Future[int], error)) *future.Future[int]
 }
@@ -880,6 +889,8 @@ func (h fzTyped[T]) setException(err error) bool { return h.f.SetException(err) 
 func (h fzTyped[T]) setExceptionWithTraceback(err error, tb *future.Traceback) bool {
 	return h.f.SetExceptionWithTraceback(err, tb)
 }
+
+func (h fzTyped[T]) cancel() bool { return h.f.Cancel() }
 
 func (h fzTyped[T]) continueWith(fn func(any) (int, error)) *future.Future[int] {
 	return future.ContinueWith(h.f, func(f *future.Future[T]) (int, error) { return fn(f) })
