@@ -24,3 +24,18 @@ func TestWithTimeoutStopsItsTimer(t *testing.T) {
 		t.Error("a timer was set for an input already done")
 	}
 }
+
+// A duration that has already passed fails the result on the caller's
+// goroutine, with no timer at all (not one that fires at once).
+func TestWithTimeoutPastDurationSetsNoTimer(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{0, -time.Second} {
+		w := withTimeout(New[int](), d)
+		if w.timer != nil {
+			t.Errorf("d = %v: a timer was set", d)
+		}
+		if !w.result.Done() {
+			t.Errorf("d = %v: the result is not done when WithTimeout returns", d)
+		}
+	}
+}
