@@ -17,9 +17,10 @@ import (
 //	if err := ctx.Err(); err != nil { ... } // stopped early by ctx
 //
 // Inputs already done when iteration starts are yielded in argument order,
-// the others in the order they complete. Iteration stops when every input has been yielded, when the loop breaks,
-// or when ctx is done; once ctx is done nothing more is yielded, so check
-// ctx.Err() after the loop to tell the cases apart.
+// the others in the order they complete. Iteration stops when every input
+// has been yielded, when the loop breaks, or when ctx is done; once ctx is
+// done nothing more is yielded, so check ctx.Err() after the loop to tell
+// the cases apart.
 //
 // The loop blocks between yields, waiting for the next input to complete or
 // for ctx; the body runs on the ranging goroutine. No goroutine is started
