@@ -50,24 +50,43 @@ func GoContext[T any](ctx context.Context, fn func(ctx context.Context) (T, erro
 	if fn == nil {
 		panic("future: GoContext called with a nil function")
 	}
-	t := &task[T]{fn: fn, parent: ctx}
-	if ctx.Err() != nil {
-		t.result.fail(context.Cause(ctx), nil)
-		return &t.result
+	t, ok := newTask(ctx, ctx.Done(), fn)
+	if ok {
+		go t.run()
 	}
-	go t.run()
 	return &t.result
+}
+
+// newTask returns the task that runs fn with a child of ctx, whose Done
+// channel is done, and reports whether it may still run: false if ctx has
+// already ended, in which case its future has failed with ctx's cause.
+func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error)) (t *task[T], ok bool) {
+	t = &task[T]{fn: fn, parent: ctx}
+	if done != nil && ctx.Err() != nil {
+		t.result.fail(context.Cause(ctx), nil)
+		return t, false
+	}
+	// The task listens to its own future before anyone else can, so that
+	// its context is canceled before any callback runs: a callback that
+	// waits for fn to return, when fn returns once its context ends, does
+	// not deadlock Cancel.
+	t.result.subscribe(t) // a fresh future: this only queues t
+	return t, true
 }
 
 // task is a function run with a context of its own, for GoContext and
 // Submit: its future and the listener that cancels the function's context
 // when that future is completed, in one allocation.
+//
+// A done task drops fn, parent and cancel, so that a future kept after its
+// work ended (in a cache of results, say) keeps no request alive.
 type task[T any] struct {
 	result Future[T]
 	fn     func(context.Context) (T, error)
 	parent context.Context
-	// cancel cancels fn's context. It is set before the task subscribes to
-	// its own future, so fire, which runs after that, sees it.
+	// cancel cancels fn's context while fn may be running, and is nil
+	// before and after. result.mu guards it: fire, on whichever goroutine
+	// completes the future, reads it as execute sets it.
 	cancel context.CancelFunc
 }
 
@@ -75,7 +94,7 @@ type task[T any] struct {
 // the parent context ended first, and returns once the future is done.
 func (t *task[T]) run() {
 	switch {
-	case t.result.state.Load()&stateClaimed != 0:
+	case t.result.claimed():
 		// Completed before it started (Cancel, or its context's AfterFunc):
 		// it never runs.
 	case t.parent.Err() != nil:
@@ -83,16 +102,18 @@ func (t *task[T]) run() {
 	default:
 		t.execute()
 	}
-	t.settled()
+	t.finish()
 }
 
 // execute runs fn with a child context and completes the future with its
 // result.
 func (t *task[T]) execute() {
 	ctx, cancel := context.WithCancel(t.parent)
-	t.cancel = cancel
-	drain(t.result.subscribe(t))
-	if t.result.state.Load()&stateClaimed != 0 {
+	t.setCancel(cancel)
+	// A completion that fired t before setCancel saw no cancel to call; it
+	// claimed the future before it fired, so we see that here.
+	if t.result.claimed() {
+		cancel()
 		return // completed as fn was about to start: no need to run it
 	}
 	returned := false
@@ -102,37 +123,53 @@ func (t *task[T]) execute() {
 			// goroutine is ending, but the future must not stay pending.
 			cancel()
 			t.result.fail(errGoexit, captureTraceback(0))
-			t.settled()
+			t.finish()
 		}
 	}()
 	v, err, tb := callWith(t.fn, ctx)
 	returned = true
-	t.fn = nil // let fn's captures be collected while the future lives on
 	// Cancel ctx before completing, so whoever sees the future done sees
-	// ctx ended; fire's cancel is then a no-op.
+	// ctx ended; fire then finds nothing left to cancel.
 	cancel()
 	t.result.complete(v, err, tb)
 }
 
-// settled returns once the future is done. A concurrent completer may have
-// claimed it and still be writing its outcome; this waits for the instant
-// that takes, so a pool that counts the task finished knows its future is
-// done.
-func (t *task[T]) settled() {
+// finish returns once the future is done, and then lets go of what only
+// the run needed. A concurrent completer may have claimed the future and
+// still be writing its outcome; finish waits for the instant that takes, so
+// a pool that counts the task finished knows its future is done.
+func (t *task[T]) finish() {
 	if !t.result.Done() {
 		<-t.result.DoneChan()
 	}
+	t.fn, t.parent = nil, nil // read only by this goroutine, and by nothing after this
+	t.setCancel(nil)          // fn's context has ended: nothing is left to cancel
+}
+
+// setCancel sets the function that fire calls.
+func (t *task[T]) setCancel(cancel context.CancelFunc) {
+	t.result.mu.Lock()
+	t.cancel = cancel
+	t.result.mu.Unlock()
 }
 
 // fire cancels fn's context once the future is done, whoever completed it.
+// The task subscribes to its future first, so this runs before any other
+// callback does.
 func (t *task[T]) fire(*Future[T]) drainer {
-	t.cancel()
+	t.result.mu.Lock()
+	cancel := t.cancel
+	t.cancel = nil
+	t.result.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 	return nil
 }
 
-// expire fails a queued pool task whose context ended before it started. If
-// a worker starts the task meanwhile, it sees the context done and does not
-// run fn.
-func (t *task[T]) expire() {
-	t.result.fail(context.Cause(t.parent), nil)
+// expire fails a queued pool task whose context ended, with cause, before
+// it started. If a worker starts the task meanwhile, it sees the context
+// done and does not run fn.
+func (t *task[T]) expire(cause error) {
+	t.result.fail(cause, nil)
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -253,6 +254,63 @@ func TestCallbacksRunAfterTheChildIsCanceled(t *testing.T) {
 			f.AddDoneCallback(func(*future.Future[int]) { ctxErr <- ctx.Err() })
 			close(release)
 			assert.ErrorIs(t, receive(t, ctxErr), context.Canceled)
+		})
+	}
+}
+
+// TestCancelRunsCallbacksAfterTheChildIsCanceled: Cancel cancels a running
+// function's context before any callback of its future runs, even one added
+// before the function started. So a callback may wait for the function to
+// return, when the function returns once its context ends, without
+// deadlocking Cancel.
+func TestCancelRunsCallbacksAfterTheChildIsCanceled(t *testing.T) {
+	t.Parallel()
+	type startFunc func(fn func(context.Context) (int, error), cb func(*future.Future[int])) *future.Future[int]
+	tests := map[string]startFunc{
+		"Submit, callback added in the queue": func(fn func(context.Context) (int, error), cb func(*future.Future[int])) *future.Future[int] {
+			p := future.NewPool(1)
+			release := make(chan struct{})
+			future.Submit(p, context.Background(), func(context.Context) (int, error) {
+				<-release
+				return 0, nil
+			})
+			f := future.Submit(p, context.Background(), fn)
+			f.AddDoneCallback(cb) // fn cannot have started
+			close(release)
+			return f
+		},
+	}
+	for _, s := range svcStarters() {
+		tests[s.name+", callback added at once"] = func(fn func(context.Context) (int, error), cb func(*future.Future[int])) *future.Future[int] {
+			f := s.start(context.Background(), fn)
+			f.AddDoneCallback(cb) // fn may or may not have started
+			return f
+		}
+	}
+	for name, start := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			started := make(chan struct{})
+			returned := make(chan struct{})
+			fn := func(ctx context.Context) (int, error) {
+				close(started)
+				<-ctx.Done()
+				close(returned)
+				return 1, nil
+			}
+			sawReturn := make(chan bool, 1)
+			cb := func(*future.Future[int]) {
+				select {
+				case <-returned:
+					sawReturn <- true
+				case <-time.After(patience):
+					sawReturn <- false
+				}
+			}
+			f := start(fn, cb)
+			receive(t, started)
+			require.True(t, f.Cancel())
+			assert.True(t, receive(t, sawReturn), "the callback ran before fn's context was canceled")
 		})
 	}
 }

@@ -46,8 +46,13 @@ func (c *combiner[T]) fire(f *Future[T]) drainer {
 	if f.err() != nil {
 		if c.failFast {
 			// pending is not decremented, so it never reaches zero and
-			// the inputs still to come change nothing.
-			_, d := c.result.settle(nil, f.err(), f.tb())
+			// the inputs still to come change nothing: none reads inputs
+			// again, and the winner lets them go while those still
+			// pending keep this listener.
+			won, d := c.result.settle(nil, f.err(), f.tb())
+			if won {
+				c.inputs = nil
+			}
 			return d
 		}
 		c.failed.CompareAndSwap(nil, f)

@@ -61,8 +61,8 @@ type step[T, U any] interface {
 func (c *continuation[T, U]) fire(f *Future[T]) drainer {
 	step := c.step
 	c.step = nil // fire runs once; let fn's captures be collected
-	if c.result.Done() {
-		return nil
+	if c.result.claimed() {
+		return nil // completed by someone else: fn is not run
 	}
 	returned := false
 	defer c.result.failIfGoexit(&returned)
@@ -119,8 +119,8 @@ type flatContinuation[T, U any] struct {
 func (c *flatContinuation[T, U]) fire(f *Future[T]) drainer {
 	fn := c.fn
 	c.fn = nil
-	if c.result.Done() {
-		return nil
+	if c.result.claimed() {
+		return nil // completed by someone else: fn is not run
 	}
 	returned := false
 	defer c.result.failIfGoexit(&returned)

@@ -123,5 +123,9 @@
 // or whose future is canceled never runs and its future fails at once, and
 // Wait returns when nothing is queued or running. The pool's workers exist
 // only while it has work, so it needs no Close. Besides Go's, GoContext's
-// goroutine and a Pool's workers are the only goroutines the package starts.
+// goroutine and a Pool's workers are the only goroutines the package starts;
+// two more come from the standard library, and only when a deadline passes:
+// the runtime's timer goroutine runs an expiring WithTimeout, and the
+// goroutine of a context.AfterFunc fails a Pool's queued functions when
+// their context ends while every worker is busy.
 package future

@@ -188,7 +188,7 @@ func (f *Future[T]) SetException(err error) bool {
 	if err == nil {
 		panic("future: SetException called with a nil error")
 	}
-	if f.state.Load()&stateClaimed != 0 {
+	if f.claimed() {
 		return false // don't pay for a stack that would be thrown away
 	}
 	return f.fail(err, captureTraceback(1))
@@ -208,6 +208,12 @@ func (f *Future[T]) SetExceptionWithTraceback(err error, tb *Traceback) bool {
 func (f *Future[T]) fail(err error, tb *Traceback) bool {
 	var zero T
 	return f.complete(zero, err, tb)
+}
+
+// claimed reports whether a completion of f has won, whether or not it has
+// finished writing the outcome.
+func (f *Future[T]) claimed() bool {
+	return f.state.Load()&stateClaimed != 0
 }
 
 // Result blocks until f is done and returns its value and a nil error, or,

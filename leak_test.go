@@ -149,6 +149,7 @@ func TestDoneCombinatorsDropTheirInputs(t *testing.T) {
 		make func() (result func(*testing.T), inputs []<-chan struct{}, complete func())
 	}{
 		{"Combine", combineTracked},
+		{"All failing fast", allFailFastTracked},
 		{"Flatten", flattenTracked},
 	}
 	for _, tt := range tests {
@@ -179,6 +180,20 @@ func combineTracked() (func(*testing.T), []<-chan struct{}, func()) {
 		}, []<-chan struct{}{a, b}, func() {
 			fa.SetResult(1)
 			fb.SetResult(2)
+		}
+}
+
+// allFailFastTracked fails a tracked input of All while the other input
+// stays pending: All is done, and the failed input is not needed any more.
+func allFailFastTracked() (func(*testing.T), []<-chan struct{}, func()) {
+	fa, a := trackedFuture()
+	pending := future.New[int]()
+	all := future.All(fa, pending)
+	return func(t *testing.T) {
+			assert.ErrorIs(t, all.Exception(), errBoom)
+			runtime.KeepAlive(pending) // it still holds All's listener
+		}, []<-chan struct{}{a}, func() {
+			fa.SetException(errBoom)
 		}
 }
 
@@ -254,4 +269,59 @@ func TestResultContextTimeoutAllocatesNothing(t *testing.T) {
 	cancel()
 	allocs := testing.AllocsPerRun(1000, func() { _, _ = f.ResultContext(canceled) })
 	assert.Zero(t, allocs, "a ResultContext that times out allocates nothing, so it cannot register anything")
+}
+
+// payloadKey keys a tracked payload in a context.
+type payloadKey struct{}
+
+// startTracked starts a task with start, under a context that holds one
+// tracked payload and with a function that captures another; it returns
+// the task's future and the channels closed when the payloads are
+// collected.
+func startTracked(start func(context.Context, func(context.Context) (int, error)) *future.Future[int]) (f *future.Future[int], inCtx, inFn <-chan struct{}) {
+	pc, inCtx := tracked()
+	pf, inFn := tracked()
+	ctx := context.WithValue(context.Background(), payloadKey{}, pc)
+	f = start(ctx, func(context.Context) (int, error) {
+		runtime.KeepAlive(pf)
+		return 1, nil
+	})
+	return f, inCtx, inFn
+}
+
+// TestDoneTaskDropsItsContextAndFunction: the future of a GoContext or
+// Submit task, once the task is over, keeps neither the request's context
+// (and its values) nor the function alive, whether the function ran or was
+// canceled in the queue.
+func TestDoneTaskDropsItsContextAndFunction(t *testing.T) {
+	t.Parallel()
+	for _, s := range svcStarters() {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			f, inCtx, inFn := startTracked(s.start)
+			_, err := await(t, f)
+			require.NoError(t, err)
+			collected(t, inCtx, "the context of a done task")
+			collected(t, inFn, "the function of a done task")
+			runtime.KeepAlive(f)
+		})
+	}
+	t.Run("Submit canceled in the queue", func(t *testing.T) {
+		t.Parallel()
+		p := future.NewPool(1)
+		release := make(chan struct{})
+		future.Submit(p, context.Background(), func(context.Context) (int, error) {
+			<-release
+			return 0, nil
+		})
+		f, inCtx, inFn := startTracked(func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
+			return future.Submit(p, ctx, fn)
+		})
+		require.True(t, f.Cancel())
+		close(release)
+		p.Wait() // the worker has skipped the canceled task
+		collected(t, inCtx, "the context of a canceled task")
+		collected(t, inFn, "the function of a canceled task")
+		runtime.KeepAlive(f)
+	})
 }

@@ -36,11 +36,11 @@ type Pool struct {
 	watches map[<-chan struct{}]*watch
 }
 
-// job is a queued function: a *task[T] of any T. expire fails it with its
-// context's cause.
+// job is a queued function: a *task[T] of any T. expire fails it with the
+// cause of its context's end.
 type job interface {
 	run()
-	expire()
+	expire(cause error)
 }
 
 // NewPool returns a pool that runs at most limit functions at once. It
@@ -89,13 +89,11 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T
 	if p.limit < 1 {
 		panic("future: Submit called on a Pool not made by NewPool")
 	}
-	t := &task[T]{fn: fn, parent: ctx}
 	done := ctx.Done() // nil if ctx can never end
-	if done != nil && ctx.Err() != nil {
-		t.result.fail(context.Cause(ctx), nil)
-		return &t.result
+	t, ok := newTask(ctx, done, fn)
+	if ok {
+		p.push(t, ctx, done)
 	}
-	p.push(t, ctx, done)
 	return &t.result
 }
 
@@ -189,7 +187,9 @@ func (p *Pool) finish() {
 // Wait blocks until no function is queued or running in p, including
 // functions submitted while it waits. When it returns, every future that
 // Submit returned before then is done. Calling Wait from a function running
-// in p deadlocks, as it waits for that function. Wait panics if p is nil.
+// in p deadlocks, as it waits for that function; so does calling it from a
+// callback or continuation of a future that p's function completes, which
+// runs on the same worker. Wait panics if p is nil.
 func (p *Pool) Wait() {
 	if p == nil {
 		panic("future: Wait called on a nil *Pool")
@@ -225,7 +225,7 @@ func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
 		}
 		w = &watch{done: done}
 		// If ctx ends now, the AfterFunc's goroutine waits for p.mu.
-		w.stop = context.AfterFunc(ctx, func() { p.expire(w) })
+		w.stop = context.AfterFunc(ctx, func() { p.expire(w, context.Cause(ctx)) })
 		p.watches[done] = w
 	}
 	return w
@@ -256,9 +256,10 @@ func (p *Pool) unwatch(w *watch) {
 	}
 }
 
-// expire runs when w's context ends: it closes w and fails the jobs still
-// queued under it. They stay in the queue until a worker skips them.
-func (p *Pool) expire(w *watch) {
+// expire runs when w's context ends, with its cause: it closes w and fails
+// the jobs still queued under it. They stay in the queue until a worker
+// skips them.
+func (p *Pool) expire(w *watch, cause error) {
 	p.mu.Lock()
 	if w.closed {
 		p.mu.Unlock()
@@ -270,7 +271,7 @@ func (p *Pool) expire(w *watch) {
 	p.mu.Unlock()
 	// Outside the lock: failing a job runs its callbacks.
 	for _, j := range queued {
-		j.expire()
+		j.expire(cause)
 	}
 }
 

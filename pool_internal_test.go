@@ -11,8 +11,8 @@ import (
 // numberedJob is a job that only carries a number, for queue tests.
 type numberedJob int
 
-func (numberedJob) run()    {}
-func (numberedJob) expire() {}
+func (numberedJob) run()         {}
+func (numberedJob) expire(error) {}
 
 // TestJobQueueIsFIFO drives the ring buffer through growth while wrapped
 // around, and through release of a large buffer, against a slice model.
