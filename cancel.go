@@ -17,8 +17,8 @@ import "context"
 // interrupt a thread; Cancel always answers the waiters at once and tells
 // the function through its context, which is how Go code is stopped.)
 //
-// Cancel never waits for other goroutines and is safe to race with any
-// other method.
+// Cancel does not wait for the function to return (only for the callbacks
+// it runs) and is safe to race with any other method.
 func (f *Future[T]) Cancel() bool {
 	return f.fail(context.Canceled, nil)
 }

@@ -14,7 +14,7 @@ import "sync/atomic"
 // Combine never blocks and starts no goroutine: the result is completed on
 // the goroutine that completes the last input, or before Combine returns if
 // all are already done. The same future may appear more than once. Combine
-// panics if any element of fs is nil.
+// is safe for concurrent use; it panics if any element of fs is nil.
 func Combine[T any](fs ...*Future[T]) *Future[[]T] {
 	return combine("Combine", fs, false)
 }

@@ -18,14 +18,15 @@ var (
 // is already done. Extra arguments, which Python passes to continue_with, are
 // captured by the closure in Go.
 //
-// If fn returns an error, the returned future fails with it; when that error
-// is f's own, f's traceback goes with it. If fn panics, the future fails with
+// If fn returns an error, the returned future fails with it, without a
+// traceback, unless that error is f's own: then f's traceback goes with it. If fn panics, the future fails with
 // a *PanicError carrying the panic's stack; if fn calls runtime.Goexit (as
 // t.FailNow does), it fails with an error saying so, and the callbacks still
 // due on the ending goroutine run before it ends. If the returned future is
 // completed by someone else first (SetResult, SetException), fn is not run.
 // ContinueWith never blocks and starts no goroutine; completing a chain of
-// any length uses a constant amount of stack. It panics if f or fn is nil.
+// any length uses a constant amount of stack. It is safe for concurrent use
+// and panics if f or fn is nil.
 func ContinueWith[T, U any](f *Future[T], fn func(*Future[T]) (U, error)) *Future[U] {
 	if f == nil {
 		panic("future: ContinueWith called with a nil future")
@@ -94,10 +95,11 @@ func inheritTraceback[T any](err error, tb *Traceback, src *Future[T]) *Tracebac
 // ContinueWithFuture is ContinueWith for a fn that itself returns a future:
 // the returned future completes with that future's outcome (and traceback)
 // once it is done, which is how Hazelcast's continue_with treats a function
-// returning a Future. If fn returns an error, or a nil future with a nil
-// error, the returned future fails at once. fn runs, and panics are treated,
+// returning a Future. If fn returns an error (whether or not it also returns
+// a future, which is then ignored), or a nil future with a nil error, the
+// returned future fails at once. fn runs, and panics are treated,
 // as in ContinueWith; nested flattening of any depth uses constant stack. It
-// panics if f or fn is nil.
+// is safe for concurrent use and panics if f or fn is nil.
 func ContinueWithFuture[T, U any](f *Future[T], fn func(*Future[T]) (*Future[U], error)) *Future[U] {
 	if f == nil {
 		panic("future: ContinueWithFuture called with a nil future")
@@ -149,7 +151,8 @@ func (r relay[T]) fire(src *Future[T]) drainer {
 // yields, once both are done. If ff fails, the result fails with ff's error
 // and traceback; if ff yields a nil future, it fails with an error saying so.
 // Flatten never blocks and starts no goroutine; flattening chains of any
-// depth uses constant stack. It panics if ff is nil.
+// depth uses constant stack. It is safe for concurrent use and panics if ff
+// is nil.
 func Flatten[T any](ff *Future[*Future[T]]) *Future[T] {
 	if ff == nil {
 		panic("future: Flatten called with a nil future")

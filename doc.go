@@ -24,13 +24,30 @@
 //		f.SetResult(u)
 //	}()
 //
-// Go does the same in one line: future.Go(func() (User, error) { return
-// db.LoadUser(id) }). Completed and Failed make futures that are already
-// done, for results known at once.
+// Go does much the same in one line: future.Go(func() (User, error) {
+// return db.LoadUser(id) }), with one difference: an error the function
+// returns is recorded without a traceback. Completed and Failed make futures
+// that are already done, for results known at once.
 //
 // Consumers read the outcome from any number of goroutines:
 //
 //	u, err := f.Result()
+//
+// # Chaining and combining
+//
+// ContinueWith runs a function on a future's outcome, once it is done, and
+// returns a future of the function's result; ContinueWithFuture does the
+// same for a function that starts more asynchronous work, and flattens the
+// future it returns; Combine gathers futures of one type into a future of
+// all their values, in argument order, once every one is done:
+//
+//	name := future.ContinueWith(f, func(f *future.Future[User]) (string, error) {
+//		u, err := f.Result() // f is done: this does not block
+//		return u.Name, err
+//	})
+//	team := future.Combine(alice, bob, carol) // *Future[[]User]
+//
+// None of them blocks or starts a goroutine.
 //
 // # Blocking and non-blocking methods
 //
@@ -45,8 +62,8 @@
 //
 // AddDoneCallback, ContinueWith, ContinueWithFuture, Flatten and Combine
 // register work to run when a future is done. That work runs on the
-// goroutine that completes the future, inside its SetResult or SetException
-// call, in the order it was registered, exactly once, with no lock held; if
+// goroutine that completes the future, inside its SetResult, SetException,
+// SetExceptionWithTraceback or Cancel call, in the order it was registered, exactly once, with no lock held; if
 // the future is already done, it runs at once on the registering goroutine.
 // When a continuation completes its own future, that future's callbacks run
 // before the next callback of the first one, just as nested calls would.
@@ -84,7 +101,7 @@
 // and Recover on failure only; WithTimeout bounds a future by a duration
 // without changing it. Like Combine, they start no goroutine: their work
 // runs on the goroutine that completes an input (or, for an expired
-// WithTimeout, on the goroutine the runtime gives its timer).
+// WithTimeout, on the goroutine time.AfterFunc starts for its timer).
 //
 // # From Hazelcast to Go
 //
@@ -122,10 +139,11 @@
 // as by GoContext: Submit never blocks, a queued function whose context ends
 // or whose future is canceled never runs and its future fails at once, and
 // Wait returns when nothing is queued or running. The pool's workers exist
-// only while it has work, so it needs no Close. Besides Go's, GoContext's
-// goroutine and a Pool's workers are the only goroutines the package starts;
-// two more come from the standard library, and only when a deadline passes:
-// the runtime's timer goroutine runs an expiring WithTimeout, and the
-// goroutine of a context.AfterFunc fails a Pool's queued functions when
-// their context ends while every worker is busy.
+// only while it has work, so it needs no Close.
+//
+// The package itself starts goroutines only in Go, GoContext and a Pool's
+// workers. The standard library starts two more kinds, each only when it
+// fires: time.AfterFunc's goroutine completes an expiring WithTimeout, and a
+// context.AfterFunc goroutine fails a Pool's queued functions when their
+// context ends, for whatever reason, while every worker is busy.
 package future

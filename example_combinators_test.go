@@ -78,14 +78,14 @@ func ExampleAny() {
 // Race settles with whichever input completes first, success or failure.
 func ExampleRace() {
 	lookup := future.New[string]()
-	cancelled := future.New[string]()
-	first := future.Race(lookup, cancelled)
+	userAbort := future.New[string]()
+	first := future.Race(lookup, userAbort)
 
-	cancelled.SetException(errors.New("request cancelled by user"))
+	userAbort.SetException(errors.New("request aborted by user"))
 	lookup.SetResult("too late")
 	_, err := first.Result()
 	fmt.Println(err)
-	// Output: request cancelled by user
+	// Output: request aborted by user
 }
 
 // AsCompleted hands out results as they arrive; ctx bounds how long to wait

@@ -96,7 +96,9 @@ func ExampleSubmit() {
 }
 
 // A Pool bounds how much work runs at once; Wait returns when all of it is
-// done. An idle pool holds no goroutines and needs no Close.
+// done. An idle pool holds no goroutines and needs no Close. Here the
+// functions report through a shared counter, so their futures are not kept;
+// ExampleSubmit gathers the futures instead.
 func ExamplePool() {
 	pool := future.NewPool(2)
 	var words atomic.Int64

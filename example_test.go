@@ -222,6 +222,8 @@ func ExampleCompleted() {
 	// cached page <nil>
 }
 
+// A request rejected before any work starts is a future that has already
+// failed; its traceback is where Failed was called.
 func ExampleFailed() {
 	rejected := future.Failed[string](errors.New("rate limit exceeded"))
 	fmt.Println(rejected.Done(), rejected.IsSuccess())

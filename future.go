@@ -132,11 +132,14 @@ func Failed[T any](err error) *Future[T] {
 }
 
 // Go runs fn in a new goroutine and returns a future completed with its
-// result: fn's value on a nil error, otherwise fn's error. If fn panics, the
-// future fails with a *PanicError whose traceback is the stack of the panic,
-// and the panic goes no further; if fn calls runtime.Goexit, the future fails
-// with an error saying so. Callbacks registered on the future run on fn's
-// goroutine once fn returns. Go never blocks. It panics if fn is nil.
+// result: fn's value on a nil error, otherwise fn's error, recorded without
+// a traceback. If fn panics, the future fails with a *PanicError whose
+// traceback is the stack of the panic, and the panic goes no further; if fn
+// calls runtime.Goexit, the future fails with an error saying so. Callbacks
+// registered on the future run on fn's goroutine once fn returns, unless
+// another completion (Cancel, SetResult) wins first: then they run on that
+// goroutine, and fn keeps running with its result discarded (use GoContext
+// for work that should stop). Go never blocks. It panics if fn is nil.
 func Go[T any](fn func() (T, error)) *Future[T] {
 	if fn == nil {
 		panic("future: Go called with a nil function")
@@ -271,8 +274,10 @@ func (f *Future[T]) Done() bool {
 	return f.state.Load()&stateDone != 0
 }
 
-// Running reports whether f is still pending; it is !f.Done(), the name
-// Hazelcast and Python use. It never blocks.
+// Running reports whether f is still pending; it is !f.Done(), as in
+// Hazelcast. Unlike Python's concurrent.futures, it does not mean that a
+// function is executing: a future queued by Submit, or made by New, is
+// Running. It never blocks.
 func (f *Future[T]) Running() bool {
 	return !f.Done()
 }
@@ -321,8 +326,10 @@ func (f *Future[T]) makeDoneChan() <-chan struct{} {
 // If f is pending, cb is queued: when f completes, the queued callbacks run
 // in the order they were added, each exactly once, on the goroutine that
 // completed f, after f's outcome is visible and with no lock held. Queued
-// continuations count too: a continuation added before cb has completed its
-// future, and run that future's callbacks, by the time cb runs. If f is
+// continuations count too: one added before cb has run before cb does, and
+// if that run completed the continuation's own future, that future's
+// callbacks have run as well (a Combine still waiting for other inputs, or a
+// flattened future still waiting for its inner one, completes later). If f is
 // already done, cb runs at once on the calling goroutine, before
 // AddDoneCallback returns (so it may run before callbacks that were queued
 // earlier and are still being run by the completing goroutine).

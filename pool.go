@@ -21,8 +21,9 @@ import (
 // dropped from the queue instead of run.
 //
 // Make a Pool with NewPool; the zero value is not usable. A Pool must not be
-// copied after first use. Submit and Wait are safe for concurrent use,
-// including from functions running in the pool.
+// copied after first use. Submit and Wait are safe for concurrent use. A
+// function running in the pool may call Submit, but must not call Wait (see
+// Wait).
 type Pool struct {
 	mu      sync.Mutex
 	idle    sync.Cond // broadcast when active drops to zero; L is &mu
@@ -63,7 +64,8 @@ func NewPool(limit int) *Pool {
 // is canceled when ctx ends, when the future is completed by anything other
 // than fn (such as Cancel), and when fn returns; a panic in fn fails the
 // future with a *PanicError and does not harm the pool; callbacks on the
-// future run on the worker once fn returns.
+// future run on the worker once fn returns, and they and the continuations
+// they trigger hold the worker's slot until they return: keep them short.
 //
 // A queued function whose future is completed (for instance by Cancel)
 // before it starts never runs. A queued function whose ctx ends before it

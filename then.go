@@ -3,9 +3,10 @@ package future
 // Then returns a future completed with fn's result once f succeeds, with
 // f's value as its argument (JavaScript's then, Java's thenApply). If f
 // fails, fn is not run and the returned future fails with the same error and
-// traceback. If fn returns an error, the returned future fails with it; if
-// fn panics, it fails with a *PanicError carrying the panic's stack. To
-// chain a step that itself returns a future, use ContinueWithFuture.
+// traceback. If fn returns an error, the returned future fails with it,
+// without a traceback; if fn panics, it fails with a *PanicError carrying
+// the panic's stack. To chain a step that itself returns a future, use
+// ContinueWithFuture.
 //
 // fn runs on the goroutine that completes f, or on the calling goroutine,
 // before Then returns, if f is already done; if the returned future is
@@ -28,7 +29,7 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 // (JavaScript's catch, Java's exceptionally). If f succeeds, fn is not run
 // and its value passes through. fn may recover by returning a value and a
 // nil error, or fail; if it returns f's own error unchanged, f's traceback
-// is kept. If fn panics, the returned future fails with a *PanicError
+// is kept, and any other error is recorded without one. If fn panics, the returned future fails with a *PanicError
 // carrying the panic's stack.
 //
 // fn runs on the goroutine that completes f, or on the calling goroutine,

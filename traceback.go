@@ -69,7 +69,9 @@ func (t *Traceback) String() string {
 
 // PanicError is the error of a future whose function panicked: the function
 // given to Go or to a continuation such as ContinueWith. Value is the value
-// passed to panic. The stack of the panic is the failed future's Traceback.
+// passed to panic. The stack of the panic is the failed future's Traceback;
+// the error has no accessor of its own, so to hand the failure on with its
+// stack, pass both (SetExceptionWithTraceback(f.Exception(), f.Traceback())).
 type PanicError struct {
 	// Value is the value the function panicked with.
 	Value any
