@@ -57,8 +57,8 @@ func GoContext[T any](ctx context.Context, fn func(ctx context.Context) (T, erro
 	return &t.result
 }
 
-// newTask returns the task that runs fn with a child of ctx, whose Done
-// channel is done, and reports whether it may still run: false if ctx has
+// newTask returns the task that runs fn with a child of ctx (done is
+// ctx.Done()), and reports whether it may still run: false if ctx has
 // already ended, in which case its future has failed with ctx's cause.
 func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error)) (t *task[T], ok bool) {
 	t = &task[T]{fn: fn, parent: ctx}

@@ -19,11 +19,12 @@ var (
 // captured by the closure in Go.
 //
 // If fn returns an error, the returned future fails with it, without a
-// traceback, unless that error is f's own: then f's traceback goes with it. If fn panics, the future fails with
-// a *PanicError carrying the panic's stack; if fn calls runtime.Goexit (as
-// t.FailNow does), it fails with an error saying so, and the callbacks still
-// due on the ending goroutine run before it ends. If the returned future is
-// completed by someone else first (SetResult, SetException), fn is not run.
+// traceback, unless that error is f's own: then f's traceback goes with it.
+// If fn panics, the future fails with a *PanicError carrying the panic's
+// stack; if fn calls runtime.Goexit (as t.FailNow does), it fails with an
+// error saying so, and the callbacks still due on the ending goroutine run
+// before it ends. If the returned future is completed by someone else first
+// (SetResult, SetException), fn is not run.
 // ContinueWith never blocks and starts no goroutine; completing a chain of
 // any length uses a constant amount of stack. It is safe for concurrent use
 // and panics if f or fn is nil.
@@ -97,9 +98,9 @@ func inheritTraceback[T any](err error, tb *Traceback, src *Future[T]) *Tracebac
 // once it is done, which is how Hazelcast's continue_with treats a function
 // returning a Future. If fn returns an error (whether or not it also returns
 // a future, which is then ignored), or a nil future with a nil error, the
-// returned future fails at once. fn runs, and panics are treated,
-// as in ContinueWith; nested flattening of any depth uses constant stack. It
-// is safe for concurrent use and panics if f or fn is nil.
+// returned future fails at once. fn runs, and panics are treated, as in
+// ContinueWith; nested flattening of any depth uses constant stack. It is
+// safe for concurrent use and panics if f or fn is nil.
 func ContinueWithFuture[T, U any](f *Future[T], fn func(*Future[T]) (*Future[U], error)) *Future[U] {
 	if f == nil {
 		panic("future: ContinueWithFuture called with a nil future")

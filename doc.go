@@ -63,8 +63,9 @@
 // AddDoneCallback, ContinueWith, ContinueWithFuture, Flatten and Combine
 // register work to run when a future is done. That work runs on the
 // goroutine that completes the future, inside its SetResult, SetException,
-// SetExceptionWithTraceback or Cancel call, in the order it was registered, exactly once, with no lock held; if
-// the future is already done, it runs at once on the registering goroutine.
+// SetExceptionWithTraceback or Cancel call, in the order it was registered,
+// exactly once, with no lock held; if the future is already done, it runs at
+// once on the registering goroutine.
 // When a continuation completes its own future, that future's callbacks run
 // before the next callback of the first one, just as nested calls would.
 // No goroutine is started for any of it: only Go, GoContext and a Pool's

@@ -29,8 +29,8 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 // (JavaScript's catch, Java's exceptionally). If f succeeds, fn is not run
 // and its value passes through. fn may recover by returning a value and a
 // nil error, or fail; if it returns f's own error unchanged, f's traceback
-// is kept, and any other error is recorded without one. If fn panics, the returned future fails with a *PanicError
-// carrying the panic's stack.
+// is kept, and any other error is recorded without one. If fn panics, the
+// returned future fails with a *PanicError carrying the panic's stack.
 //
 // fn runs on the goroutine that completes f, or on the calling goroutine,
 // before Recover returns, if f is already done; if the returned future is
