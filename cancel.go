@@ -111,10 +111,12 @@ func (t *task[T]) execute() {
 	ctx, cancel := context.WithCancel(t.parent)
 	t.setCancel(cancel)
 	// A completion that fired t before setCancel saw no cancel to call; it
-	// claimed the future before it fired, so we see that here.
+	// claimed the future before it fired, so we see that here. Otherwise
+	// fire, whenever the future completes, takes cancel and calls it.
 	if t.result.claimed() {
 		cancel()
-		return // completed as fn was about to start: no need to run it
+		t.setCancel(nil) // fire may have come and gone
+		return           // completed as fn was about to start: no need to run it
 	}
 	returned := false
 	defer func() {
@@ -134,8 +136,8 @@ func (t *task[T]) execute() {
 	t.result.complete(v, err, tb)
 }
 
-// finish returns once the future is done, and then lets go of what only
-// the run needed. A concurrent completer may have claimed the future and
+// finish returns once the future is done, and then lets go of fn and the
+// parent context, which only the run needed (fire lets go of cancel). A concurrent completer may have claimed the future and
 // still be writing its outcome; finish waits for the instant that takes, so
 // a pool that counts the task finished knows its future is done.
 func (t *task[T]) finish() {
@@ -143,7 +145,6 @@ func (t *task[T]) finish() {
 		<-t.result.DoneChan()
 	}
 	t.fn, t.parent = nil, nil // read only by this goroutine, and by nothing after this
-	t.setCancel(nil)          // fn's context has ended: nothing is left to cancel
 }
 
 // setCancel sets the function that fire calls.
