@@ -137,9 +137,10 @@ func (t *task[T]) execute() {
 }
 
 // finish returns once the future is done, and then lets go of fn and the
-// parent context, which only the run needed (fire lets go of cancel). A concurrent completer may have claimed the future and
-// still be writing its outcome; finish waits for the instant that takes, so
-// a pool that counts the task finished knows its future is done.
+// parent context, which only the run needed (fire lets go of cancel). A
+// concurrent completer may have claimed the future and still be writing its
+// outcome; finish waits for the instant that takes, so a pool that counts
+// the task finished knows its future is done.
 func (t *task[T]) finish() {
 	if !t.result.Done() {
 		<-t.result.DoneChan()
