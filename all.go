@@ -45,6 +45,7 @@ func AllSettled[T any](fs ...*Future[T]) *Future[[]Outcome[T]] {
 	}
 	s := &settler[T]{inputs: inputs}
 	s.pending.Store(int64(len(inputs)))
+	hookResult(&s.result, s)
 	subscribeEach(inputs, s, &s.result)
 	return &s.result
 }
@@ -64,7 +65,15 @@ func (s *settler[T]) fire(*Future[T]) drainer {
 	for i, in := range s.inputs {
 		outcomes[i] = Outcome[T]{Value: in.value, Err: in.err()}
 	}
-	s.inputs = nil
-	_, d := s.result.settle(outcomes, nil, nil)
+	won, d := s.result.settle(outcomes, nil, nil)
+	if won {
+		s.inputs = nil // every input is done: nothing to detach
+	}
 	return d
+}
+
+// detach removes s from the inputs still pending, once someone else has
+// completed the result.
+func (s *settler[T]) detach() {
+	detachFrom(s.inputs, listener[T](s))
 }

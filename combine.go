@@ -28,6 +28,7 @@ func combine[T any](name string, fs []*Future[T], failFast bool) *Future[[]T] {
 	}
 	c := &combiner[T]{inputs: inputs, failFast: failFast}
 	c.pending.Store(int64(len(inputs)))
+	hookResult(&c.result, c)
 	subscribeEach(inputs, c, &c.result)
 	return &c.result
 }
@@ -51,6 +52,7 @@ func (c *combiner[T]) fire(f *Future[T]) drainer {
 			// pending keep this listener.
 			won, d := c.result.settle(nil, f.err(), f.tb())
 			if won {
+				c.detach()
 				c.inputs = nil
 			}
 			return d
@@ -62,18 +64,28 @@ func (c *combiner[T]) fire(f *Future[T]) drainer {
 	}
 	// Every input is done: each fire decremented pending after seeing its
 	// input done, and this one saw all those decrements.
+	var won bool
 	var d drainer
 	if bad := c.failed.Load(); bad != nil {
-		_, d = c.result.settle(nil, bad.err(), bad.tb())
+		won, d = c.result.settle(nil, bad.err(), bad.tb())
 	} else {
 		values := make([]T, len(c.inputs))
 		for i, in := range c.inputs {
 			values[i] = in.value
 		}
-		_, d = c.result.settle(values, nil, nil)
+		won, d = c.result.settle(values, nil, nil)
 	}
-	c.inputs = nil
+	if won {
+		c.inputs = nil // every input is done: nothing to detach
+	}
 	return d
+}
+
+// detach removes c from the inputs still pending. The result's hook calls
+// it when someone else completed the result; the fail-fast winner calls it
+// before it lets go of the inputs, so the hook then finds none.
+func (c *combiner[T]) detach() {
+	detachFrom(c.inputs, listener[T](c))
 }
 
 // checkInputs panics if an element of fs is nil; name is the caller's, for
@@ -96,11 +108,18 @@ func copyInputs[T any](name string, fs []*Future[T]) []*Future[T] {
 // subscribeEach registers l on every input in turn, draining as a public
 // entry point must. It stops early once result is done (an input already
 // done decided it), so no listener is left on inputs that cannot matter.
+//
+// The result's hook detaches l from the inputs once the result is done, but
+// it may run before l is registered on an input; so once the result is
+// done, the registration just made is taken back here.
 func subscribeEach[T, R any](inputs []*Future[T], l listener[T], result *Future[R]) {
 	for _, f := range inputs {
 		if result.Done() {
 			return
 		}
 		drain(f.subscribe(l))
+		if result.Done() {
+			f.unsubscribe(l)
+		}
 	}
 }

@@ -3,12 +3,16 @@ package future
 import (
 	"errors"
 	"reflect"
+	"sync/atomic"
 )
 
 // Clear errors for a flattening that finds no future to flatten.
 var (
 	errNilFuture = errors.New("future: ContinueWithFuture function returned a nil future and a nil error")
 	errNilInner  = errors.New("future: Flatten's outer future succeeded with a nil future")
+	// As Promises/A+ 2.3.1 has it: a future that waits for itself would
+	// never complete.
+	errSelfFuture = errors.New("future: ContinueWithFuture function returned the continuation's own future")
 )
 
 // ContinueWith returns a future completed with the result of fn(f), which
@@ -41,7 +45,10 @@ func ContinueWith[T, U any](f *Future[T], fn func(*Future[T]) (U, error)) *Futur
 // continueWith registers a continuation that completes its result with
 // step's outcome once f is done.
 func continueWith[T, U any](f *Future[T], step step[T, U]) *Future[U] {
-	c := &continuation[T, U]{step: step}
+	c := &continuation[T, U]{src: f, step: step}
+	if !f.Done() {
+		hookResult(&c.result, c)
+	}
 	drain(f.subscribe(c))
 	return &c.result
 }
@@ -50,7 +57,18 @@ func continueWith[T, U any](f *Future[T], step step[T, U]) *Future[U] {
 // Recover in one allocation; they differ only in their step.
 type continuation[T, U any] struct {
 	result Future[U]
+	src    *Future[T]
 	step   step[T, U]
+}
+
+// detach takes c back from its source once its result is done. If that
+// succeeds, fire will never run, so the step (fn and its captures) is
+// dropped here; otherwise the source is done and fire drops it.
+func (c *continuation[T, U]) detach() {
+	if c.src.unsubscribe(c) {
+		c.step = nil
+	}
+	c.src = nil // the hook runs once, and only it reads src
 }
 
 // step computes a continuation's outcome from its done source. The steps
@@ -108,7 +126,8 @@ func ContinueWithFuture[T, U any](f *Future[T], fn func(*Future[T]) (*Future[U],
 	if fn == nil {
 		panic("future: ContinueWithFuture called with a nil function")
 	}
-	c := &flatContinuation[T, U]{fn: fn}
+	c := &flatContinuation[T, U]{src: f, fn: fn}
+	hookResult(&c.result, c)
 	drain(f.subscribe(c))
 	return &c.result
 }
@@ -116,7 +135,23 @@ func ContinueWithFuture[T, U any](f *Future[T], fn func(*Future[T]) (*Future[U],
 // flatContinuation is ContinueWithFuture's listener and its result.
 type flatContinuation[T, U any] struct {
 	result Future[U]
+	src    *Future[T]
 	fn     func(*Future[T]) (*Future[U], error)
+	inner  atomic.Pointer[Future[U]] // the future fn returned, once it has
+}
+
+// detach takes c back from the future it waits for, once its result is
+// done: from its source before fn ran (dropping fn), or from the inner
+// future after. fire checks the result again once it has subscribed to the
+// inner future, for a detach that came before that.
+func (c *flatContinuation[T, U]) detach() {
+	if c.src.unsubscribe(c) {
+		c.fn = nil
+	} else if inner := c.inner.Load(); inner != nil {
+		inner.unsubscribe(relay[U]{&c.result})
+	}
+	c.src = nil // the hook runs once, and only it reads src
+	c.inner.Store(nil)
 }
 
 func (c *flatContinuation[T, U]) fire(f *Future[T]) drainer {
@@ -129,15 +164,26 @@ func (c *flatContinuation[T, U]) fire(f *Future[T]) drainer {
 	defer c.result.failIfGoexit(&returned)
 	inner, err, tb := callWith(fn, f)
 	returned = true
-	if err == nil && inner == nil {
+	switch {
+	case err != nil:
+	case inner == nil:
 		err = errNilFuture
+	case inner == &c.result:
+		err = errSelfFuture
 	}
 	if err != nil {
 		var zero U
 		_, d := c.result.settle(zero, err, inheritTraceback(err, tb, f))
 		return d
 	}
-	return inner.subscribe(relay[U]{&c.result})
+	c.inner.Store(inner)
+	r := relay[U]{&c.result}
+	d := inner.subscribe(r)
+	if d == nil && c.result.Done() {
+		inner.unsubscribe(r) // completed by someone else, maybe before detach could see inner
+		c.inner.Store(nil)
+	}
+	return d
 }
 
 // relay copies the outcome of the future it listens to into dst.

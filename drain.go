@@ -60,6 +60,7 @@ func (f *Future[T]) complete(v T, err error, tb *Traceback) bool {
 // it returns f for the caller to drain.
 func (f *Future[T]) settle(v T, err error, tb *Traceback) (bool, drainer) {
 	if f.state.Or(stateClaimed)&stateClaimed != 0 {
+		f.awaitDone()
 		return false, nil
 	}
 	// Write only what differs from the zero value a pending future holds:

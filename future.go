@@ -3,6 +3,7 @@ package future
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -192,6 +193,7 @@ func (f *Future[T]) SetException(err error) bool {
 		panic("future: SetException called with a nil error")
 	}
 	if f.claimed() {
+		f.awaitDone()
 		return false // don't pay for a stack that would be thrown away
 	}
 	return f.fail(err, captureTraceback(1))
@@ -211,6 +213,20 @@ func (f *Future[T]) SetExceptionWithTraceback(err error, tb *Traceback) bool {
 func (f *Future[T]) fail(err error, tb *Traceback) bool {
 	var zero T
 	return f.complete(zero, err, tb)
+}
+
+// awaitDone returns once f is done. A completion that lost calls it, so
+// that Done is true by the time it returns false: the winner only has its
+// outcome left to write, which runs no user code, so the wait is short and
+// cannot deadlock. It spins a little before it parks, as sync.Mutex does.
+func (f *Future[T]) awaitDone() {
+	for i := 0; f.state.Load()&stateDone == 0; i++ {
+		if i == 64 {
+			<-f.DoneChan()
+			return
+		}
+		runtime.Gosched()
+	}
 }
 
 // claimed reports whether a completion of f has won, whether or not it has

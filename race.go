@@ -30,6 +30,7 @@ func Any[T any](fs ...*Future[T]) *Future[T] {
 	}
 	a := &anyListener[T]{inputs: inputs}
 	a.pending.Store(int64(len(inputs)))
+	hookResult(&a.result, a)
 	subscribeEach(inputs, a, &a.result)
 	return &a.result
 }
@@ -44,7 +45,7 @@ type anyListener[T any] struct {
 func (a *anyListener[T]) fire(f *Future[T]) drainer {
 	if f.err() == nil {
 		_, d := a.result.settle(f.value, nil, nil)
-		return d
+		return d // the result's hook detaches a from the other inputs
 	}
 	if a.pending.Add(-1) != 0 {
 		return nil
@@ -55,10 +56,16 @@ func (a *anyListener[T]) fire(f *Future[T]) drainer {
 	for i, in := range a.inputs {
 		errs[i] = in.err()
 	}
-	a.inputs = nil
 	var zero T
 	_, d := a.result.settle(zero, errors.Join(errs...), nil)
 	return d
+}
+
+// detach removes a from the inputs still pending, once the result is done.
+// The inputs stay readable: a fire that saw every input fail may be reading
+// their errors on another goroutine.
+func (a *anyListener[T]) detach() {
+	detachFrom(a.inputs, listener[T](a))
 }
 
 // Race returns a future with the outcome of the first of fs to complete,
@@ -73,11 +80,28 @@ func (a *anyListener[T]) fire(f *Future[T]) drainer {
 // safe for concurrent use; it panics if any element of fs is nil, before
 // registering anything.
 func Race[T any](fs ...*Future[T]) *Future[T] {
-	checkInputs("Race", fs) // Race keeps no inputs, so it needs no copy
-	if len(fs) == 0 {
+	inputs := copyInputs("Race", fs)
+	if len(inputs) == 0 {
 		return Failed[T](ErrNoFutures)
 	}
-	result := new(Future[T])
-	subscribeEach(fs, relay[T]{result}, result)
-	return result
+	r := &racer[T]{inputs: inputs}
+	hookResult(&r.result, r)
+	subscribeEach(inputs, r, &r.result)
+	return &r.result
+}
+
+// racer is the single listener that Race registers on every input.
+type racer[T any] struct {
+	result Future[T]
+	inputs []*Future[T]
+}
+
+func (r *racer[T]) fire(f *Future[T]) drainer {
+	_, d := r.result.settle(f.value, f.err(), f.tb())
+	return d // the result's hook detaches r from the other inputs
+}
+
+// detach removes r from the inputs still pending, once the result is done.
+func (r *racer[T]) detach() {
+	detachFrom(r.inputs, listener[T](r))
 }

@@ -32,8 +32,11 @@ func withTimeout[T any](f *Future[T], d time.Duration) *timeoutListener[T] {
 			w.expire(d)
 			return w
 		}
-		// The timer is set before w is registered, so fire always finds it.
+		// The timer is set before w is registered, so fire and detach
+		// always find it.
 		w.timer = time.AfterFunc(d, func() { w.expire(d) })
+		w.src = f
+		hookResult(&w.result, w)
 	}
 	drain(f.subscribe(w))
 	return w
@@ -42,7 +45,16 @@ func withTimeout[T any](f *Future[T], d time.Duration) *timeoutListener[T] {
 // timeoutListener is WithTimeout's listener on f and its result.
 type timeoutListener[T any] struct {
 	result Future[T]
+	src    *Future[T]  // f while it may be pending, for detach
 	timer  *time.Timer // nil if f was done, or d had passed, at the start
+}
+
+// detach stops the timer and takes w back from f once the result is done,
+// whichever side finished it (or Cancel): neither the timer nor f keeps w.
+func (w *timeoutListener[T]) detach() {
+	w.timer.Stop()
+	w.src.unsubscribe(w)
+	w.src = nil // the hook runs once, and only it reads src
 }
 
 func (w *timeoutListener[T]) fire(f *Future[T]) drainer {
