@@ -13,8 +13,10 @@ import "sync/atomic"
 // All never blocks and starts no goroutine: the result is completed on the
 // goroutine that completes the deciding input, or before All returns if that
 // input is already done. The inputs are not changed: those still pending
-// when All fails keep running, and their outcomes are ignored. The same
-// future may appear more than once. All is safe for concurrent use; it
+// when All fails keep running, and their outcomes are ignored. Once the
+// result is done, whoever completed it (Cancel included), All leaves the
+// inputs still pending, so an input that outlives it keeps nothing of it.
+// The same future may appear more than once. All is safe for concurrent use; it
 // panics if any element of fs is nil, before registering anything.
 func All[T any](fs ...*Future[T]) *Future[[]T] {
 	return combine("All", fs, true)
@@ -35,8 +37,9 @@ type Outcome[T any] struct {
 //
 // AllSettled never blocks and starts no goroutine: the result is completed
 // on the goroutine that completes the last input, or before AllSettled
-// returns if all are already done. The same future may appear more than
-// once. AllSettled is safe for concurrent use; it panics if any element of
+// returns if all are already done. If the result is completed by someone
+// else first (Cancel), AllSettled leaves the inputs still pending. The same
+// future may appear more than once. AllSettled is safe for concurrent use; it panics if any element of
 // fs is nil, before registering anything.
 func AllSettled[T any](fs ...*Future[T]) *Future[[]Outcome[T]] {
 	inputs := copyInputs("AllSettled", fs)
@@ -45,7 +48,6 @@ func AllSettled[T any](fs ...*Future[T]) *Future[[]Outcome[T]] {
 	}
 	s := &settler[T]{inputs: inputs}
 	s.pending.Store(int64(len(inputs)))
-	hookResult(&s.result, s)
 	subscribeEach(inputs, s, &s.result)
 	return &s.result
 }

@@ -11,7 +11,9 @@ import "context"
 // returns, as for any completion. If f came from GoContext or Submit, its
 // function's context is canceled too, and a queued function will never run;
 // a function already running is not stopped, but it sees its context end
-// and whatever it returns is discarded. Any other producer is not told: its
+// and whatever it returns is discarded. If f came from a combinator,
+// ContinueWithFuture, Flatten or WithTimeout, it stops waiting for its
+// inputs and lets go of its function. Any other producer is not told: its
 // later SetResult or SetException simply returns false. (Python's
 // Future.cancel refuses once the function runs, and Java's cancel can only
 // interrupt a thread; Cancel always answers the waiters at once and tells

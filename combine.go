@@ -13,8 +13,9 @@ import "sync/atomic"
 //
 // Combine never blocks and starts no goroutine: the result is completed on
 // the goroutine that completes the last input, or before Combine returns if
-// all are already done. The same future may appear more than once. Combine
-// is safe for concurrent use; it panics if any element of fs is nil.
+// all are already done. If the result is completed by someone else first
+// (Cancel), Combine leaves the inputs still pending. The same future may
+// appear more than once. Combine is safe for concurrent use; it panics if any element of fs is nil.
 func Combine[T any](fs ...*Future[T]) *Future[[]T] {
 	return combine("Combine", fs, false)
 }
@@ -28,7 +29,6 @@ func combine[T any](name string, fs []*Future[T], failFast bool) *Future[[]T] {
 	}
 	c := &combiner[T]{inputs: inputs, failFast: failFast}
 	c.pending.Store(int64(len(inputs)))
-	hookResult(&c.result, c)
 	subscribeEach(inputs, c, &c.result)
 	return &c.result
 }
@@ -48,8 +48,8 @@ func (c *combiner[T]) fire(f *Future[T]) drainer {
 		if c.failFast {
 			// pending is not decremented, so it never reaches zero and
 			// the inputs still to come change nothing: none reads inputs
-			// again, and the winner lets them go while those still
-			// pending keep this listener.
+			// again, and the winner detaches from those still pending and
+			// lets them go.
 			won, d := c.result.settle(nil, f.err(), f.tb())
 			if won {
 				c.detach()
@@ -105,14 +105,19 @@ func copyInputs[T any](name string, fs []*Future[T]) []*Future[T] {
 	return append([]*Future[T](nil), fs...)
 }
 
-// subscribeEach registers l on every input in turn, draining as a public
-// entry point must. It stops early once result is done (an input already
-// done decided it), so no listener is left on inputs that cannot matter.
+// subscribeEach hooks l to result, so that l leaves the inputs once result
+// is done, whoever completes it; then it registers l on every input in turn,
+// draining as a public entry point must. It stops early once result is done
+// (an input already done decided it), so no listener is left on inputs that
+// cannot matter. result must be fresh.
 //
-// The result's hook detaches l from the inputs once the result is done, but
-// it may run before l is registered on an input; so once the result is
-// done, the registration just made is taken back here.
-func subscribeEach[T, R any](inputs []*Future[T], l listener[T], result *Future[R]) {
+// The hook may run before l is registered on an input, so once the result
+// is done, the registration just made is taken back here.
+func subscribeEach[T, R any, L interface {
+	listener[T]
+	detacher
+}](inputs []*Future[T], l L, result *Future[R]) {
+	hookResult(result, l)
 	for _, f := range inputs {
 		if result.Done() {
 			return

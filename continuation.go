@@ -28,7 +28,8 @@ var (
 // stack; if fn calls runtime.Goexit (as t.FailNow does), it fails with an
 // error saying so, and the callbacks still due on the ending goroutine run
 // before it ends. If the returned future is completed by someone else first
-// (SetResult, SetException), fn is not run.
+// (Cancel, SetResult, SetException), fn is not run; but until f is done, f
+// still holds the continuation and fn.
 // ContinueWith never blocks and starts no goroutine; completing a chain of
 // any length uses a constant amount of stack. It is safe for concurrent use
 // and panics if f or fn is nil.
@@ -45,10 +46,7 @@ func ContinueWith[T, U any](f *Future[T], fn func(*Future[T]) (U, error)) *Futur
 // continueWith registers a continuation that completes its result with
 // step's outcome once f is done.
 func continueWith[T, U any](f *Future[T], step step[T, U]) *Future[U] {
-	c := &continuation[T, U]{src: f, step: step}
-	if !f.Done() {
-		hookResult(&c.result, c)
-	}
+	c := &continuation[T, U]{step: step}
 	drain(f.subscribe(c))
 	return &c.result
 }
@@ -57,18 +55,7 @@ func continueWith[T, U any](f *Future[T], step step[T, U]) *Future[U] {
 // Recover in one allocation; they differ only in their step.
 type continuation[T, U any] struct {
 	result Future[U]
-	src    *Future[T]
 	step   step[T, U]
-}
-
-// detach takes c back from its source once its result is done. If that
-// succeeds, fire will never run, so the step (fn and its captures) is
-// dropped here; otherwise the source is done and fire drops it.
-func (c *continuation[T, U]) detach() {
-	if c.src.unsubscribe(c) {
-		c.step = nil
-	}
-	c.src = nil // the hook runs once, and only it reads src
 }
 
 // step computes a continuation's outcome from its done source. The steps
@@ -115,8 +102,10 @@ func inheritTraceback[T any](err error, tb *Traceback, src *Future[T]) *Tracebac
 // the returned future completes with that future's outcome (and traceback)
 // once it is done, which is how Hazelcast's continue_with treats a function
 // returning a Future. If fn returns an error (whether or not it also returns
-// a future, which is then ignored), or a nil future with a nil error, the
-// returned future fails at once. fn runs, and panics are treated, as in
+// a future, which is then ignored), a nil future with a nil error, or the
+// returned future itself (which would wait for itself forever), the
+// returned future fails at once. fn runs, panics are treated, and a
+// completion by someone else lets go of f (or of fn's future) and fn, as in
 // ContinueWith; nested flattening of any depth uses constant stack. It is
 // safe for concurrent use and panics if f or fn is nil.
 func ContinueWithFuture[T, U any](f *Future[T], fn func(*Future[T]) (*Future[U], error)) *Future[U] {

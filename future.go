@@ -174,7 +174,8 @@ func (f *Future[T]) failIfGoexit(returned *bool) {
 
 // SetResult completes f successfully with v and reports whether this call
 // completed it. If another completion won, it changes nothing and returns
-// false (the winner may still be running f's callbacks). Blocked readers are
+// false once f is done (the winner may still be running f's callbacks), so
+// Done reports true after any completion call returns. Blocked readers are
 // woken; callbacks and continuations registered on f, and those of the
 // futures they complete, run on the calling goroutine before SetResult
 // returns. It does not wait for readers. It is safe to race with any other
@@ -355,7 +356,8 @@ func (f *Future[T]) makeDoneChan() <-chan struct{} {
 // callbacks still run and the goroutine that completed f is not affected. A
 // callback that calls runtime.Goexit (as t.FailNow does) is logged too and
 // ends the goroutine, but only after the other callbacks have run.
-// AddDoneCallback panics if cb is nil.
+// To take a callback back before it runs, use OnDone. AddDoneCallback
+// panics if cb is nil.
 func (f *Future[T]) AddDoneCallback(cb func(*Future[T])) {
 	if cb == nil {
 		panic("future: AddDoneCallback called with a nil callback")

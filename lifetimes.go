@@ -40,7 +40,9 @@ type stoppable[T any] struct {
 }
 
 func (n *stoppable[T]) fire(f *Future[T]) drainer {
-	return callback[T](n.cb).fire(f)
+	cb := n.cb
+	n.cb = nil // a kept stop function must not keep cb's captures; stop, now false, never reads cb
+	return callback[T](cb).fire(f)
 }
 
 func (n *stoppable[T]) stop() bool {

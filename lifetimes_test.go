@@ -34,12 +34,6 @@ func TestRequestsLeaveNothingOnAPendingFuture(t *testing.T) {
 		{"AllSettled canceled", func(p *future.Future[int]) { future.AllSettled(p).Cancel() }},
 		{"WithTimeout expired", func(p *future.Future[int]) { future.WithTimeout(p, -1) }},
 		{"WithTimeout canceled", func(p *future.Future[int]) { future.WithTimeout(p, time.Hour).Cancel() }},
-		{"Then canceled", func(p *future.Future[int]) {
-			future.Then(p, func(v int) (int, error) { return v, nil }).Cancel()
-		}},
-		{"ContinueWith canceled", func(p *future.Future[int]) {
-			future.ContinueWith(p, func(*future.Future[int]) (int, error) { return 0, nil }).Cancel()
-		}},
 		{"ContinueWithFuture canceled", func(p *future.Future[int]) {
 			future.ContinueWithFuture(p, func(*future.Future[int]) (*future.Future[int], error) { return one, nil }).Cancel()
 		}},
@@ -80,13 +74,16 @@ func TestRequestsLeaveNothingOnAPendingFuture(t *testing.T) {
 	}
 }
 
-// TestCanceledContinuationDropsItsFunction checks that the function of a
-// continuation whose result was completed by someone else is collected
-// while its source stays pending.
-func TestCanceledContinuationDropsItsFunction(t *testing.T) {
+// TestCanceledFlatContinuationDropsItsFunction checks that the function of
+// a ContinueWithFuture whose result was completed by someone else is
+// collected while its source stays pending.
+func TestCanceledFlatContinuationDropsItsFunction(t *testing.T) {
 	src := future.New[int]()
 	p, ch := tracked()
-	c := future.Then(src, func(v int) (int, error) { runtime.KeepAlive(p); return v, nil })
+	c := future.ContinueWithFuture(src, func(f *future.Future[int]) (*future.Future[int], error) {
+		runtime.KeepAlive(p)
+		return f, nil
+	})
 	retained(t, ch, "a pending continuation's function")
 	require.True(t, c.Cancel())
 	collected(t, ch, "a canceled continuation's function")

@@ -20,8 +20,10 @@ var ErrNoFutures = errors.New("future: no futures")
 // Any never blocks and starts no goroutine: the result is completed on the
 // goroutine that completes the deciding input, or before Any returns if that
 // input is already done. The inputs are not changed: those still pending
-// when one succeeds keep running, and their outcomes are ignored. Any is
-// safe for concurrent use; it panics if any element of fs is nil, before
+// when one succeeds keep running, and their outcomes are ignored. Once the
+// result is done, whoever completed it (Cancel included), Any leaves the
+// inputs still pending, so an input that outlives it keeps nothing of it.
+// Any is safe for concurrent use; it panics if any element of fs is nil, before
 // registering anything.
 func Any[T any](fs ...*Future[T]) *Future[T] {
 	inputs := copyInputs("Any", fs)
@@ -30,7 +32,6 @@ func Any[T any](fs ...*Future[T]) *Future[T] {
 	}
 	a := &anyListener[T]{inputs: inputs}
 	a.pending.Store(int64(len(inputs)))
-	hookResult(&a.result, a)
 	subscribeEach(inputs, a, &a.result)
 	return &a.result
 }
@@ -57,7 +58,10 @@ func (a *anyListener[T]) fire(f *Future[T]) drainer {
 		errs[i] = in.err()
 	}
 	var zero T
-	_, d := a.result.settle(zero, errors.Join(errs...), nil)
+	won, d := a.result.settle(zero, errors.Join(errs...), nil)
+	if won {
+		a.inputs = nil // every input is done: nothing to detach
+	}
 	return d
 }
 
@@ -76,8 +80,10 @@ func (a *anyListener[T]) detach() {
 //
 // Race never blocks and starts no goroutine: the result is completed on the
 // goroutine that completes the first input, or before Race returns if one is
-// already done. The other inputs are not changed and keep running. Race is
-// safe for concurrent use; it panics if any element of fs is nil, before
+// already done. The other inputs are not changed and keep running; once
+// the result is done, whoever completed it (Cancel included), Race leaves
+// those still pending, so an input that outlives it keeps nothing of it.
+// Race is safe for concurrent use; it panics if any element of fs is nil, before
 // registering anything.
 func Race[T any](fs ...*Future[T]) *Future[T] {
 	inputs := copyInputs("Race", fs)
@@ -85,7 +91,6 @@ func Race[T any](fs ...*Future[T]) *Future[T] {
 		return Failed[T](ErrNoFutures)
 	}
 	r := &racer[T]{inputs: inputs}
-	hookResult(&r.result, r)
 	subscribeEach(inputs, r, &r.result)
 	return &r.result
 }
@@ -101,7 +106,9 @@ func (r *racer[T]) fire(f *Future[T]) drainer {
 	return d // the result's hook detaches r from the other inputs
 }
 
-// detach removes r from the inputs still pending, once the result is done.
+// detach removes r from the inputs still pending, once the result is done,
+// and lets go of them: fire never reads them, and the hook runs once.
 func (r *racer[T]) detach() {
 	detachFrom(r.inputs, listener[T](r))
+	r.inputs = nil
 }

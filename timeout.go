@@ -14,7 +14,9 @@ import (
 // it has f's outcome.
 //
 // WithTimeout never blocks and starts no goroutine while it waits: it sets
-// one timer (time.AfterFunc), stopped as soon as f completes. The result's
+// one timer (time.AfterFunc). Once the result is done, whichever side
+// finished it or Cancel, the timer is stopped and the result's listener
+// leaves f, so a long-lived f keeps nothing of it. The result's
 // callbacks run on the goroutine that completes f or, if the timeout comes
 // first, on the timer's goroutine. WithTimeout is safe for concurrent use;
 // it panics if f is nil.
