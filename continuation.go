@@ -28,8 +28,10 @@ var (
 // stack; if fn calls runtime.Goexit (as t.FailNow does), it fails with an
 // error saying so, and the callbacks still due on the ending goroutine run
 // before it ends. If the returned future is completed by someone else first
-// (Cancel, SetResult, SetException), fn is not run; but until f is done, f
-// still holds the continuation and fn.
+// (Cancel, SetResult, SetException), fn is not run, and a pending f lets go
+// of the continuation and fn the next time its list of callbacks would
+// grow, so however many requests cancel their continuations of a
+// long-lived f, it holds at most twice the live ones.
 // ContinueWith never blocks and starts no goroutine; completing a chain of
 // any length uses a constant amount of stack. It is safe for concurrent use
 // and panics if f or fn is nil.
@@ -56,6 +58,16 @@ func continueWith[T, U any](f *Future[T], step step[T, U]) *Future[U] {
 type continuation[T, U any] struct {
 	result Future[U]
 	step   step[T, U]
+}
+
+// swept reports whether c's result was completed by someone else, and then
+// drops the step (fn and its captures), which fire would not run.
+func (c *continuation[T, U]) swept() bool {
+	if !c.result.claimed() {
+		return false
+	}
+	c.step = nil
+	return true
 }
 
 // step computes a continuation's outcome from its done source. The steps

@@ -103,6 +103,9 @@ func (f *Future[T]) subscribe(l listener[T]) drainer {
 				if f.rest == nil {
 					f.rest = new([]listener[T])
 				}
+				if len(*f.rest) == cap(*f.rest) {
+					f.sweep() // before growing, not on every registration
+				}
 				*f.rest = append(*f.rest, l)
 			}
 			f.mu.Unlock()

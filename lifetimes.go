@@ -114,6 +114,34 @@ func (f *Future[T]) setRest(rest []listener[T]) {
 	}
 }
 
+// sweepable is a listener that can tell, cheaply, that it no longer
+// matters: a continuation whose result someone else completed. swept
+// reports that, and then lets go of what the listener holds; it is called
+// with the source's mu held while the source is pending, so the listener's
+// fire can no longer run.
+type sweepable interface {
+	swept() bool
+}
+
+// sweep drops f's other listeners that report themselves swept. subscribe
+// calls it, under mu, when the slice of listeners is full, before it would
+// grow: a long-lived future then holds no more than twice its live
+// listeners, at no cost to registrations in between (Java's
+// CompletableFuture.cleanStack does the same for its dead completions).
+// Continuations sweep this way instead of hooking their results, which
+// would cost a chain two allocations and a lock per link.
+func (f *Future[T]) sweep() {
+	rest := *f.rest
+	kept := rest[:0]
+	for _, l := range rest {
+		if s, ok := l.(sweepable); !ok || !s.swept() {
+			kept = append(kept, l)
+		}
+	}
+	clear(rest[len(kept):]) // let the swept listeners be collected
+	*f.rest = kept
+}
+
 // detachFrom removes l from each of inputs still pending. Combinators call
 // it once their result is done, whoever completed it, so that inputs that
 // outlive them keep nothing of theirs.

@@ -37,6 +37,12 @@ func TestRequestsLeaveNothingOnAPendingFuture(t *testing.T) {
 		{"ContinueWithFuture canceled", func(p *future.Future[int]) {
 			future.ContinueWithFuture(p, func(*future.Future[int]) (*future.Future[int], error) { return one, nil }).Cancel()
 		}},
+		{"Then canceled", func(p *future.Future[int]) {
+			future.Then(p, func(v int) (int, error) { return v, nil }).Cancel()
+		}},
+		{"ContinueWith canceled", func(p *future.Future[int]) {
+			future.ContinueWith(p, func(*future.Future[int]) (int, error) { return 0, nil }).Cancel()
+		}},
 		{"Flatten of a pending inner, canceled", func(p *future.Future[int]) {
 			future.Flatten(future.Completed(p)).Cancel()
 		}},
