@@ -1,8 +1,10 @@
 package future_test
 
 import (
+	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -32,13 +34,22 @@ func TestRequestsLeaveNothingOnAPendingFuture(t *testing.T) {
 		{"All(pending, failed)", func(p *future.Future[int]) { future.All(p, failed) }},
 		{"Combine canceled", func(p *future.Future[int]) { future.Combine(p, one).Cancel() }},
 		{"AllSettled canceled", func(p *future.Future[int]) { future.AllSettled(p).Cancel() }},
-		{"WithTimeout expired", func(p *future.Future[int]) { future.WithTimeout(p, -1) }},
+		{"WithTimeout expired at once", func(p *future.Future[int]) { future.WithTimeout(p, -1) }},
+		{"WithTimeout expired (1ns)", func(p *future.Future[int]) { <-future.WithTimeout(p, time.Nanosecond).DoneChan() }},
 		{"WithTimeout canceled", func(p *future.Future[int]) { future.WithTimeout(p, time.Hour).Cancel() }},
 		{"ContinueWithFuture canceled", func(p *future.Future[int]) {
 			future.ContinueWithFuture(p, func(*future.Future[int]) (*future.Future[int], error) { return one, nil }).Cancel()
 		}},
 		{"Then canceled", func(p *future.Future[int]) {
 			future.Then(p, func(v int) (int, error) { return v, nil }).Cancel()
+		}},
+		{"Then with a callback, canceled", func(p *future.Future[int]) {
+			r := future.Then(p, func(v int) (int, error) { return v, nil })
+			r.AddDoneCallback(func(*future.Future[int]) {})
+			r.Cancel()
+		}},
+		{"Recover canceled", func(p *future.Future[int]) {
+			future.Recover(p, func(error) (int, error) { return 0, nil }).Cancel()
 		}},
 		{"ContinueWith canceled", func(p *future.Future[int]) {
 			future.ContinueWith(p, func(*future.Future[int]) (int, error) { return 0, nil }).Cancel()
@@ -49,11 +60,18 @@ func TestRequestsLeaveNothingOnAPendingFuture(t *testing.T) {
 		{"OnDone then stop", func(p *future.Future[int]) {
 			p.OnDone(func(*future.Future[int]) {})()
 		}},
+		{"AsCompleted left after the first yield (2 inputs)", func(p *future.Future[int]) {
+			for range future.AsCompleted(context.Background(), p, one) {
+				break
+			}
+		}},
+		{"AsCompleted left after the first yield (65 inputs)", func(p *future.Future[int]) {
+			for range future.AsCompleted(context.Background(), append(slices.Repeat([]*future.Future[int]{p}, 64), one)...) {
+				break
+			}
+		}},
 	}
-	calls := 1_000_000
-	if testing.Short() || raceEnabled {
-		calls = 100_000
-	}
+	calls := manyCalls()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pending := future.New[int]()
@@ -76,6 +94,135 @@ func TestRequestsLeaveNothingOnAPendingFuture(t *testing.T) {
 			pending.AddDoneCallback(func(*future.Future[int]) { ran++ })
 			require.True(t, pending.SetResult(7))
 			assert.Equal(t, 1, ran)
+		})
+	}
+}
+
+// manyCalls is how many calls the retention tests make: a million, or a
+// tenth of that where each call is slow (under the race detector) or the
+// run must be short.
+func manyCalls() int {
+	if testing.Short() || raceEnabled {
+		return 100_000
+	}
+	return 1_000_000
+}
+
+// bytesRetainedPerCall makes n calls of call and returns the heap bytes they
+// left behind, each, after GC.
+func bytesRetainedPerCall(n int, call func()) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range n {
+		call()
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+}
+
+// TestQueuedWorkLeavesNothingBehindABusyWorker: a million functions
+// submitted behind a worker that stays busy, whose futures are then done
+// before they start, leave nothing in the pool, and their functions and
+// contexts are collected at once.
+func TestQueuedWorkLeavesNothingBehindABusyWorker(t *testing.T) {
+	// Not parallel: it measures the heap.
+	type key struct{}
+	tests := []struct {
+		name string
+		// submit queues fn under a context carrying value, then makes
+		// its future done before it starts.
+		submit func(p *future.Future[int], pool *future.Pool, value any, fn func(context.Context) (int, error))
+	}{
+		{"Submit then Cancel", func(_ *future.Future[int], pool *future.Pool, value any, fn func(context.Context) (int, error)) {
+			ctx := context.WithValue(context.Background(), key{}, value)
+			future.Submit(pool, ctx, fn).Cancel()
+		}},
+		{"Submit under a context that then ends", func(_ *future.Future[int], pool *future.Pool, value any, fn func(context.Context) (int, error)) {
+			ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, value))
+			f := future.Submit(pool, ctx, fn)
+			cancel()
+			<-f.DoneChan() // the pool's watch fails it on a goroutine of its own
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pool := future.NewPool(1)
+			release := make(chan struct{})
+			started := make(chan struct{})
+			busy := future.Submit(pool, context.Background(), func(context.Context) (int, error) {
+				close(started)
+				<-release
+				return 0, nil
+			})
+			receive(t, started)
+
+			// The captures of one call's function and context are collected.
+			fnCapture, fnGone := tracked()
+			ctxValue, ctxGone := tracked()
+			ran := false
+			tt.submit(nil, pool, ctxValue, func(context.Context) (int, error) {
+				runtime.KeepAlive(fnCapture)
+				ran = true
+				return 0, nil
+			})
+			fnCapture, ctxValue = nil, nil
+			collected(t, fnGone, "a dropped function")
+			collected(t, ctxGone, "a dropped function's context")
+
+			perCall := bytesRetainedPerCall(manyCalls(), func() {
+				tt.submit(nil, pool, 1, func(context.Context) (int, error) { ran = true; return 0, nil })
+			})
+			t.Logf("%.2f bytes retained per call", perCall)
+			assert.Less(t, perCall, 8.0, "bytes retained per call")
+
+			close(release)
+			_, err := await(t, busy)
+			require.NoError(t, err)
+			pool.Wait() // nothing dropped counts
+			assert.False(t, ran, "a function whose future was done before it started ran")
+		})
+	}
+}
+
+// TestCanceledContinuationsDropTheirFunctions: the function of a
+// continuation whose result someone else completed is collected at once,
+// while its source stays pending.
+func TestCanceledContinuationsDropTheirFunctions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// make registers a continuation on src whose function keeps p.
+		make func(src *future.Future[int], p *payload) *future.Future[int]
+	}{
+		{"ContinueWith", func(src *future.Future[int], p *payload) *future.Future[int] {
+			return future.ContinueWith(src, func(*future.Future[int]) (int, error) { runtime.KeepAlive(p); return 0, nil })
+		}},
+		{"Then", func(src *future.Future[int], p *payload) *future.Future[int] {
+			return future.Then(src, func(int) (int, error) { runtime.KeepAlive(p); return 0, nil })
+		}},
+		{"Recover", func(src *future.Future[int], p *payload) *future.Future[int] {
+			return future.Recover(src, func(error) (int, error) { runtime.KeepAlive(p); return 0, nil })
+		}},
+		{"ContinueWithFuture", func(src *future.Future[int], p *payload) *future.Future[int] {
+			return future.ContinueWithFuture(src, func(f *future.Future[int]) (*future.Future[int], error) {
+				runtime.KeepAlive(p)
+				return f, nil
+			})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src := future.New[int]()
+			p, ch := tracked()
+			c := tt.make(src, p)
+			p = nil
+			retained(t, ch, "a pending continuation's function")
+			require.True(t, c.Cancel())
+			collected(t, ch, "a canceled continuation's function")
+			runtime.KeepAlive(src)
 		})
 	}
 }
