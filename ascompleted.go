@@ -26,9 +26,9 @@ import (
 // for ctx; the body runs on the ranging goroutine. No goroutine is started
 // and none is left behind, whichever way iteration stops: each input gets a
 // listener that, when the input completes, stores its index in a channel
-// with room for all of them, which the loop reads. Listeners on inputs that
-// were still pending when iteration stopped stay registered (a few words
-// each) until those inputs complete.
+// with room for all of them, which the loop reads. When iteration stops
+// early, the listeners leave the inputs still pending, so an input that
+// outlives the loop keeps nothing of it.
 //
 // Each range over the returned iterator is independent and starts from the
 // beginning; ranging over it from several goroutines at once is safe.
@@ -49,6 +49,11 @@ func AsCompleted[T any](ctx context.Context, fs ...*Future[T]) iter.Seq2[int, *F
 			notifiers[i] = notifier[T]{done: done, index: i}
 			drain(f.subscribe(&notifiers[i]))
 		}
+		defer func() {
+			for i, f := range inputs {
+				f.unsubscribe(&notifiers[i]) // a done input: a load, nothing to do
+			}
+		}()
 		for range inputs {
 			var i int
 			select {

@@ -1,6 +1,10 @@
 package future
 
-import "context"
+import (
+	"context"
+	"errors"
+	"runtime/pprof"
+)
 
 // Cancel completes f with the error context.Canceled, if f is still pending,
 // and reports whether it did; on a done future it changes nothing and
@@ -11,9 +15,9 @@ import "context"
 // returns, as for any completion. If f came from GoContext or Submit, its
 // function's context is canceled too, and a queued function will never run;
 // a function already running is not stopped, but it sees its context end
-// and whatever it returns is discarded. If f came from a combinator,
-// ContinueWithFuture, Flatten or WithTimeout, it stops waiting for its
-// inputs and lets go of its function. Any other producer is not told: its
+// and whatever it returns is discarded. If f came from a combinator, a
+// continuation or WithTimeout, it stops waiting for its inputs and lets go
+// of its function (see each for when). Any other producer is not told: its
 // later SetResult or SetException simply returns false. (Python's
 // Future.cancel refuses once the function runs, and Java's cancel can only
 // interrupt a thread; Cancel always answers the waiters at once and tells
@@ -37,10 +41,10 @@ func (f *Future[T]) Cancel() bool {
 // fn's late result is discarded.
 //
 // fn is not run if the future is completed, or ctx ends, before fn's
-// goroutine starts; in the second case the future fails with
-// context.Cause(ctx) and no traceback, before GoContext returns if ctx is
-// already done. If fn calls runtime.Goexit, the future fails with an error
-// saying so.
+// goroutine starts; in the second case the future fails with an error
+// wrapping both [ErrNotRun] and [context.Cause] of ctx, and no traceback,
+// before GoContext returns if ctx is already done. If fn calls
+// runtime.Goexit, the future fails with an error saying so.
 //
 // Callbacks registered on the future run on fn's goroutine once fn returns,
 // or on the goroutine that completed it first. GoContext never blocks. It
@@ -59,13 +63,36 @@ func GoContext[T any](ctx context.Context, fn func(ctx context.Context) (T, erro
 	return &t.result
 }
 
+// ErrNotRun is wrapped by the error of a future whose function was never
+// run because its context ended first: a function of a [Group] forked
+// after the group failed or was waited for, a [Submit] whose context ended
+// while it was queued, a [GoContext] whose context had already ended. The
+// same error wraps the context's cause, so errors.Is finds both:
+//
+//	if errors.Is(err, future.ErrNotRun) { ... } // skipped, not failed
+var ErrNotRun = errors.New("future: function not run")
+
+// notRun returns the error of a function not run because its context
+// ended with cause.
+func notRun(cause error) error {
+	return &notRunError{cause}
+}
+
+// notRunError wraps ErrNotRun and the cause of the context's end.
+type notRunError struct{ cause error }
+
+func (e *notRunError) Error() string { return ErrNotRun.Error() + ": " + e.cause.Error() }
+
+func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.cause} }
+
 // newTask returns the task that runs fn with a child of ctx (done is
 // ctx.Done()), and reports whether it may still run: false if ctx has
-// already ended, in which case its future has failed with ctx's cause.
+// already ended, in which case its future has failed with ErrNotRun and
+// ctx's cause.
 func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error)) (t *task[T], ok bool) {
 	t = &task[T]{fn: fn, parent: ctx}
 	if done != nil && ctx.Err() != nil {
-		t.result.fail(context.Cause(ctx), nil)
+		t.result.fail(notRun(context.Cause(ctx)), nil)
 		return t, false
 	}
 	// The task listens to its own future before anyone else can, so that
@@ -81,16 +108,22 @@ func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.C
 // when that future is completed, in one allocation.
 //
 // A done task drops fn, parent and cancel, so that a future kept after its
-// work ended (in a cache of results, say) keeps no request alive.
+// work ended (in a cache of results, say) keeps no request alive; a queued
+// task whose future is done leaves its pool's queue at once.
 type task[T any] struct {
 	result Future[T]
 	fn     func(context.Context) (T, error)
 	parent context.Context
 	// cancel cancels fn's context while fn may be running, and is nil
-	// before and after. result.mu guards it: fire, on whichever goroutine
-	// completes the future, reads it as execute sets it.
+	// before and after. pool is the pool that queued the task, until a
+	// worker starts it. result.mu guards both: fire, on whichever
+	// goroutine completes the future, reads them as execute sets them.
 	cancel context.CancelFunc
+	pool   *Pool
+	q      qlinks // the task's place in its pool's queue, guarded by the pool's mu
 }
+
+func (t *task[T]) links() *qlinks { return &t.q }
 
 // run runs fn on the calling goroutine, unless the future was completed or
 // the parent context ended first, and returns once the future is done.
@@ -100,7 +133,7 @@ func (t *task[T]) run() {
 		// Completed before it started (Cancel, or its context's AfterFunc):
 		// it never runs.
 	case t.parent.Err() != nil:
-		t.result.fail(context.Cause(t.parent), nil)
+		t.result.fail(notRun(context.Cause(t.parent)), nil)
 	default:
 		t.execute()
 	}
@@ -108,17 +141,21 @@ func (t *task[T]) run() {
 }
 
 // execute runs fn with a child context and completes the future with its
-// result.
+// result. A pool's task runs with the profiler labels of its context.
 func (t *task[T]) execute() {
 	ctx, cancel := context.WithCancel(t.parent)
-	t.setCancel(cancel)
-	// A completion that fired t before setCancel saw no cancel to call; it
+	pooled := t.start(cancel)
+	// A completion that fired t before start saw no cancel to call; it
 	// claimed the future before it fired, so we see that here. Otherwise
 	// fire, whenever the future completes, takes cancel and calls it.
 	if t.result.claimed() {
 		cancel()
 		t.setCancel(nil) // fire may have come and gone
 		return           // completed as fn was about to start: no need to run it
+	}
+	if pooled {
+		pprof.SetGoroutineLabels(ctx)
+		defer pprof.SetGoroutineLabels(context.Background())
 	}
 	returned := false
 	defer func() {
@@ -138,15 +175,25 @@ func (t *task[T]) execute() {
 	t.result.complete(v, err, tb)
 }
 
+// start hands fire the function that cancels fn's context, as fn starts,
+// and reports whether the task came from a pool, which no longer needs to
+// be told when the future completes.
+func (t *task[T]) start(cancel context.CancelFunc) (pooled bool) {
+	t.result.mu.Lock()
+	t.cancel = cancel
+	pooled = t.pool != nil
+	t.pool = nil
+	t.result.mu.Unlock()
+	return pooled
+}
+
 // finish returns once the future is done, and then lets go of fn and the
 // parent context, which only the run needed (fire lets go of cancel). A
 // concurrent completer may have claimed the future and still be writing its
 // outcome; finish waits for the instant that takes, so a pool that counts
 // the task finished knows its future is done.
 func (t *task[T]) finish() {
-	if !t.result.Done() {
-		<-t.result.DoneChan()
-	}
+	t.result.awaitDone()
 	t.fn, t.parent = nil, nil // read only by this goroutine, and by nothing after this
 }
 
@@ -157,16 +204,20 @@ func (t *task[T]) setCancel(cancel context.CancelFunc) {
 	t.result.mu.Unlock()
 }
 
-// fire cancels fn's context once the future is done, whoever completed it.
-// The task subscribes to its future first, so this runs before any other
-// callback does.
+// fire cancels fn's context once the future is done, whoever completed it,
+// and takes a task that has not started out of its pool's queue, dropping
+// fn and the context it no longer needs. The task subscribes to its future
+// first, so this runs before any other callback does.
 func (t *task[T]) fire(*Future[T]) drainer {
 	t.result.mu.Lock()
-	cancel := t.cancel
-	t.cancel = nil
+	cancel, pool := t.cancel, t.pool
+	t.cancel, t.pool = nil, nil
 	t.result.mu.Unlock()
 	if cancel != nil {
 		cancel()
+	}
+	if pool != nil && pool.drop(&t.q) {
+		t.fn, t.parent = nil, nil // no worker will run it now
 	}
 	return nil
 }
@@ -175,5 +226,5 @@ func (t *task[T]) fire(*Future[T]) drainer {
 // it started. If a worker starts the task meanwhile, it sees the context
 // done and does not run fn.
 func (t *task[T]) expire(cause error) {
-	t.result.fail(cause, nil)
+	t.result.fail(notRun(cause), nil)
 }

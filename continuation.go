@@ -27,11 +27,16 @@ var (
 // If fn panics, the future fails with a *PanicError carrying the panic's
 // stack; if fn calls runtime.Goexit (as t.FailNow does), it fails with an
 // error saying so, and the callbacks still due on the ending goroutine run
-// before it ends. If the returned future is completed by someone else first
-// (Cancel, SetResult, SetException), fn is not run, and a pending f lets go
-// of the continuation and fn the next time its list of callbacks would
-// grow, so however many requests cancel their continuations of a
-// long-lived f, it holds at most twice the live ones.
+// before it ends.
+//
+// If the returned future is completed by someone else first (Cancel,
+// SetResult, SetException), fn is not run, and a pending f lets go of the
+// continuation and fn at once. (If callbacks or continuations were
+// registered on the returned future before that, f lets go of them the next
+// time its list of callbacks would grow instead, so that a chain pays
+// nothing for this; however many requests cancel their continuations of a
+// long-lived f, it holds at most twice the live ones.)
+//
 // ContinueWith never blocks and starts no goroutine; completing a chain of
 // any length uses a constant amount of stack. It is safe for concurrent use
 // and panics if f or fn is nil.
@@ -45,50 +50,87 @@ func ContinueWith[T, U any](f *Future[T], fn func(*Future[T]) (U, error)) *Futur
 	return continueWith[T, U](f, whenDone[T, U](fn))
 }
 
-// continueWith registers a continuation that completes its result with
-// step's outcome once f is done.
-func continueWith[T, U any](f *Future[T], step step[T, U]) *Future[U] {
-	c := &continuation[T, U]{step: step}
+// continueWith registers a link that completes its result with step's
+// outcome once f is done.
+func continueWith[T, U any, S step[T, U]](f *Future[T], step S) *Future[U] {
+	c := &link[T, U, S]{src: f, step: step}
+	c.result.first = (*linkHook[T, U, S])(c) // the result is not published yet
 	drain(f.subscribe(c))
 	return &c.result
 }
 
-// continuation is the listener and the result of ContinueWith, Then and
-// Recover in one allocation; they differ only in their step.
-type continuation[T, U any] struct {
+// link is the listener and the result of ContinueWith, Then and Recover in
+// one allocation; they differ only in their step. The step is a type
+// parameter, not an interface, so that src fits in the same size class.
+type link[T, U any, S step[T, U]] struct {
 	result Future[U]
-	step   step[T, U]
+	// src is the future the link listens to, for the result's hook; it is
+	// cleared by the hook, or by fire once the hook can no longer read it.
+	src  *Future[T]
+	step S
 }
 
-// swept reports whether c's result was completed by someone else, and then
-// drops the step (fn and its captures), which fire would not run.
-func (c *continuation[T, U]) swept() bool {
-	if !c.result.claimed() {
-		return false
-	}
-	c.step = nil
-	return true
-}
-
-// step computes a continuation's outcome from its done source. The steps
-// are named func types: a func is pointer-shaped, so storing one in the
-// interface allocates nothing.
+// step computes a link's outcome from its done source. The steps are named
+// func types.
 type step[T, U any] interface {
 	run(src *Future[T]) (U, error, *Traceback)
 }
 
-func (c *continuation[T, U]) fire(f *Future[T]) drainer {
+func (c *link[T, U, S]) fire(f *Future[T]) drainer {
 	step := c.step
-	c.step = nil // fire runs once; let fn's captures be collected
+	var none S
+	c.step = none // fire runs once; let fn's captures be collected
 	if c.result.claimed() {
+		c.dropSrc(false)
 		return nil // completed by someone else: fn is not run
 	}
 	returned := false
 	defer c.result.failIfGoexit(&returned)
 	v, err, tb := step.run(f)
 	returned = true
-	_, d := c.result.settle(v, err, tb)
+	won, d := c.result.settle(v, err, tb)
+	c.dropSrc(won)
 	return d
+}
+
+// dropSrc lets go of the source, which is done, unless the result's hook
+// may still read it on another goroutine: it may unless this goroutine
+// completed the result (and drains the hook itself, later) or a
+// registration on the result displaced the hook.
+func (c *link[T, U, S]) dropSrc(won bool) {
+	if won || c.result.state.Load()&stateWaiters != 0 {
+		c.src = nil
+	}
+}
+
+// swept reports whether c's result was completed by someone else, and then
+// drops the step (fn and its captures), which fire would not run.
+func (c *link[T, U, S]) swept() bool {
+	if !c.result.claimed() {
+		return false
+	}
+	var none S
+	c.step = none
+	return true
+}
+
+// linkHook is a link seen as the hook in its result's inline slot, where it
+// stays until someone registers on the result and takes the slot. If the
+// result is completed by someone else before that, the hook takes the link
+// back from its source, if still pending, and drops the step. It costs a
+// chain nothing (the next link displaces it); a displaced hook leaves the
+// link to its source's sweep.
+type linkHook[T, U any, S step[T, U]] link[T, U, S]
+
+func (h *linkHook[T, U, S]) fire(*Future[U]) drainer {
+	c := (*link[T, U, S])(h)
+	src := c.src
+	c.src = nil // the result no longer keeps its source alive
+	if src != nil && src.unsubscribe(c) {
+		var none S
+		c.step = none // fire will never run now
+	}
+	return nil
 }
 
 // whenDone is ContinueWith's step: fn sees the whole source, whatever its

@@ -77,63 +77,47 @@ func (f *Future[T]) settle(v T, err error, tb *Traceback) (bool, drainer) {
 		close(f.done) // written before stateChan was set, which we saw
 	}
 	if old&stateWaiters == 0 {
-		return true, nil // no listeners: no lock needed
+		// No registration came before stateDone, and none can come after
+		// (see register), so first is still what the creator left there:
+		// nothing, or a continuation's hook.
+		if f.first == nil {
+			return true, nil // no listeners: no lock needed
+		}
+		return true, f
 	}
 	// Registrations hold mu while they check stateDone and add themselves,
 	// so once we hold it every registration that saw f pending is complete,
 	// and every later one sees stateDone and acts on its own.
 	f.mu.Lock()
-	hasCallbacks := f.first != nil
+	live := f.first != nil || f.rest != nil && len(f.rest.slots) > 0 // the last slot is never a tombstone
 	f.mu.Unlock()
-	if !hasCallbacks {
+	if !live {
 		return true, nil
 	}
 	return true, f
 }
 
-// subscribe adds l to f's listeners. If f is already done, it fires l at once
-// and returns what l returned.
-func (f *Future[T]) subscribe(l listener[T]) drainer {
-	if f.state.Load()&stateDone == 0 {
-		f.mu.Lock()
-		if f.state.Or(stateWaiters)&stateDone == 0 {
-			if f.first == nil {
-				f.first = l
-			} else {
-				if f.rest == nil {
-					f.rest = new([]listener[T])
-				}
-				if len(*f.rest) == cap(*f.rest) {
-					f.sweep() // before growing, not on every registration
-				}
-				*f.rest = append(*f.rest, l)
-			}
-			f.mu.Unlock()
-			return nil
-		}
-		f.mu.Unlock()
-	}
-	return l.fire(f)
-}
-
 // fireListener fires f's listener number i, counting from 0 in the order
 // they were added, and returns what it returned and whether it was the last.
 // It needs no lock: settle took mu after stateDone was set, so every listener
-// was added before this runs and none will be added after.
+// was added before this runs, and none is added or removed after.
 func (f *Future[T]) fireListener(i int) (next drainer, last bool) {
-	if f.first == nil {
-		return nil, true // a Goexit cut the run short after its last listener
-	}
-	l, more := f.first, 0
+	l, n := f.first, 0
 	if f.rest != nil {
-		more = len(*f.rest)
+		n = len(f.rest.slots)
 	}
 	if i > 0 {
-		l = (*f.rest)[i-1]
+		l = nil
+		if i <= n {
+			l = f.rest.slots[i-1].l
+		}
 	}
-	last = i >= more
+	last = i >= n
 	if last {
 		f.first, f.rest = nil, nil // let the listeners' captures be collected
+	}
+	if l == nil {
+		return nil, last // removed, or a Goexit cut the run short after the last
 	}
 	return l.fire(f), last
 }

@@ -41,9 +41,10 @@ type Future[T any] struct {
 	done chan struct{}
 	// first holds the first listener inline, so the common case of a single
 	// callback or continuation allocates no slice; rest holds the others,
-	// behind a pointer so that a future without them stays small.
+	// behind a pointer so that a future without them stays small. Both may
+	// hold removed listeners' tombstones: a nil first, nil slots in rest.
 	first listener[T]
-	rest  *[]listener[T]
+	rest  *listeners[T]
 
 	// value and failure are written once, by the goroutine that set
 	// stateClaimed, before it sets stateDone; they are read only after
@@ -83,7 +84,9 @@ func (f *Future[T]) tb() *Traceback {
 // time. stateChan records that done was made; it is set only while stateDone
 // is clear, so either the completer that sets stateDone sees it and closes
 // the channel, or the reader that made the channel sees stateDone and never
-// publishes it.
+// publishes it. stateWaiters is never set once stateDone is: a future that
+// completed with it clear had no listener, only, if it is a continuation's
+// result, the continuation's hook in its inline slot (see link).
 const (
 	stateClaimed uint32 = 1 << iota
 	stateDone
@@ -219,13 +222,11 @@ func (f *Future[T]) fail(err error, tb *Traceback) bool {
 // awaitDone returns once f is done. A completion that lost calls it, so
 // that Done is true by the time it returns false: the winner only has its
 // outcome left to write, which runs no user code, so the wait is short and
-// cannot deadlock. It spins a little before it parks, as sync.Mutex does.
+// cannot deadlock. It yields instead of waiting on the done channel, which
+// it would have to make, and which a loser inside a testing/synctest bubble
+// would bind to that bubble.
 func (f *Future[T]) awaitDone() {
-	for i := 0; f.state.Load()&stateDone == 0; i++ {
-		if i == 64 {
-			<-f.DoneChan()
-			return
-		}
+	for f.state.Load()&stateDone == 0 {
 		runtime.Gosched()
 	}
 }

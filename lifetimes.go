@@ -1,17 +1,19 @@
 package future
 
+import "slices"
+
 // OnDone is AddDoneCallback with a way back: it registers cb exactly as
 // AddDoneCallback does (in the same order as other callbacks, on the same
 // goroutine, with the same panic handling) and returns a function that
-// removes it.
+// removes it, like the stop function of [context.AfterFunc].
 //
 // stop removes cb if f is still pending and reports whether it did; once it
 // returns true, cb will never run and f keeps no reference to it. Once f is
 // done, stop returns false: cb has run or is about to run on the goroutine
 // that completed f. Exactly one of "cb ran" and "stop returned true" holds,
-// however stop races with the completion, as for the stop function of
-// context.AfterFunc. stop may be called any number of times, from any
-// goroutine; only the first call that removes cb returns true.
+// however stop races with the completion. stop may be called any number of
+// times, from any goroutine; only the first call that removes cb returns
+// true. stop keeps no reference to cb.
 //
 // On a done future cb runs at once on the calling goroutine, before OnDone
 // returns, and stop returns false. OnDone never blocks (beyond running cb on
@@ -20,97 +22,120 @@ func (f *Future[T]) OnDone(cb func(*Future[T])) (stop func() bool) {
 	if cb == nil {
 		panic("future: OnDone called with a nil callback")
 	}
-	if f.Done() {
+	id, ok := f.register(callback[T](cb))
+	if !ok {
 		callback[T](cb).fire(f)
 		return stopDone
 	}
-	n := &stoppable[T]{f: f, cb: cb}
-	drain(f.subscribe(n))
-	return n.stop
+	return func() bool { return f.remove(id) }
 }
 
 // stopDone is the stop function of a callback that ran at once.
 func stopDone() bool { return false }
 
-// stoppable is the listener of OnDone: a callback that can be removed. It
-// is a pointer, so that removal can find it among f's listeners.
-type stoppable[T any] struct {
-	f  *Future[T]
-	cb func(*Future[T])
+// listeners holds a future's listeners after the first, in the order they
+// were added, each with the id its registration got; ids grow with the
+// position, so a removal finds its slot by binary search. A removed listener
+// leaves a tombstone (a nil l) that firing skips, and the slots are
+// compacted once half of them are tombstones, much as context drops a
+// canceled child from its parent: a future that outlives many requests
+// holds only what is still registered on it, and removal costs amortized
+// O(log n).
+type listeners[T any] struct {
+	slots []slot[T]
+	next  uint64 // the id of the next listener added; the first slot's is 0
+	dead  int    // tombstones in slots
 }
 
-func (n *stoppable[T]) fire(f *Future[T]) drainer {
-	cb := n.cb
-	n.cb = nil // a kept stop function must not keep cb's captures; stop, now false, never reads cb
-	return callback[T](cb).fire(f)
+type slot[T any] struct {
+	l  listener[T] // nil once removed
+	id uint64
 }
 
-func (n *stoppable[T]) stop() bool {
-	if !n.f.unsubscribe(n) {
+// keepSlots is the largest capacity, in slots, that an emptied list keeps
+// for reuse; a larger one, grown by a burst of registrations, is released.
+const keepSlots = 64
+
+// add appends l and returns its id. Before the slots would grow, it sweeps
+// listeners that no longer matter and compacts, so that a list whose
+// listeners come and go reuses its space instead of growing.
+func (ls *listeners[T]) add(l listener[T]) uint64 {
+	if len(ls.slots) == cap(ls.slots) && len(ls.slots) > 0 {
+		ls.sweep()
+		if ls.dead > 0 {
+			ls.compact()
+		}
+	}
+	id := ls.next
+	ls.next++
+	ls.slots = append(ls.slots, slot[T]{l, id})
+	return id
+}
+
+// removeID removes the listener registered with id, if it is still there.
+func (ls *listeners[T]) removeID(id uint64) bool {
+	i, found := slices.BinarySearchFunc(ls.slots, id, func(s slot[T], id uint64) int {
+		switch {
+		case s.id < id:
+			return -1
+		case s.id > id:
+			return 1
+		}
+		return 0
+	})
+	if !found || ls.slots[i].l == nil {
 		return false
 	}
-	n.cb = nil // a stop that returned true promises cb is gone
+	ls.removeAt(i)
 	return true
 }
 
-// unsubscribe removes one registration of l from f's listeners, the latest
-// one, if f is still pending, and reports whether it did. l must be of a
+// removeListener removes the latest registration of l. l must be of a
 // comparable type (a pointer, or a struct of pointers), so that comparing it
-// with the listeners can never panic.
-//
-// The listeners stay in the order they were added, and a list that empties
-// gives back its memory: a future that outlives many requests keeps only
-// what is still registered on it. The search is linear, from the newest
-// listener back; a removal comes from a request that registered recently,
-// and a future with thousands of listeners is rare.
-func (f *Future[T]) unsubscribe(l listener[T]) bool {
-	if f.state.Load()&stateDone != 0 {
-		return false
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	// Once stateDone is set the completer reads the listeners without mu;
-	// settle locks mu after setting it, so checking it here, under mu, is
-	// what keeps removal away from a run in progress.
-	if f.state.Load()&stateDone != 0 {
-		return false
-	}
-	var rest []listener[T]
-	if f.rest != nil {
-		rest = *f.rest
-	}
-	i := len(rest) - 1
-	for ; i >= 0 && rest[i] != l; i-- {
-	}
-	switch {
-	case i >= 0:
-		rest = append(rest[:i], rest[i+1:]...)
-	case f.first == l:
-		if len(rest) == 0 {
-			f.first = nil
+// with the listeners can never panic. The search is linear, from the newest
+// listener back: a removal usually comes from a request that registered
+// recently.
+func (ls *listeners[T]) removeListener(l listener[T]) bool {
+	for i := len(ls.slots) - 1; i >= 0; i-- {
+		if ls.slots[i].l == l {
+			ls.removeAt(i)
 			return true
 		}
-		f.first = rest[0]
-		rest = append(rest[:0], rest[1:]...)
-	default:
-		return false
 	}
-	f.setRest(rest)
-	return true
+	return false
 }
 
-// setRest stores rest, shrunk by one, as f's other listeners, clearing the
-// slot it gave up and giving back memory it no longer needs. f.mu is held.
-func (f *Future[T]) setRest(rest []listener[T]) {
-	full := rest[:len(rest)+1]
-	full[len(rest)] = nil // let the removed listener be collected
-	switch {
-	case len(rest) == 0:
-		f.rest = nil
-	case cap(rest) > 16 && len(rest) < cap(rest)/4:
-		*f.rest = append([]listener[T](nil), rest...)
-	default:
-		*f.rest = rest
+// removeAt turns slot i into a tombstone. Tombstones at the end go at once;
+// the others once they are half the slots.
+func (ls *listeners[T]) removeAt(i int) {
+	ls.slots[i].l = nil
+	ls.dead++
+	n := len(ls.slots)
+	for n > 0 && ls.slots[n-1].l == nil {
+		n--
+		ls.dead--
+	}
+	ls.slots = ls.slots[:n]
+	if ls.dead > 0 && 2*ls.dead >= n {
+		ls.compact()
+	} else if n == 0 && cap(ls.slots) > keepSlots {
+		ls.slots = nil
+	}
+}
+
+// compact drops the tombstones, keeping the listeners in order, and gives
+// back memory that a burst of registrations left unused.
+func (ls *listeners[T]) compact() {
+	kept := ls.slots[:0]
+	for _, s := range ls.slots {
+		if s.l != nil {
+			kept = append(kept, s)
+		}
+	}
+	clear(ls.slots[len(kept):]) // let the removed listeners be collected
+	ls.slots, ls.dead = kept, 0
+	if cap(kept) > keepSlots && len(kept) < cap(kept)/4 {
+		ls.slots = slices.Clone(kept)
 	}
 }
 
@@ -123,23 +148,106 @@ type sweepable interface {
 	swept() bool
 }
 
-// sweep drops f's other listeners that report themselves swept. subscribe
-// calls it, under mu, when the slice of listeners is full, before it would
-// grow: a long-lived future then holds no more than twice its live
-// listeners, at no cost to registrations in between (Java's
-// CompletableFuture.cleanStack does the same for its dead completions).
-// Continuations sweep this way instead of hooking their results, which
-// would cost a chain two allocations and a lock per link.
-func (f *Future[T]) sweep() {
-	rest := *f.rest
-	kept := rest[:0]
-	for _, l := range rest {
-		if s, ok := l.(sweepable); !ok || !s.swept() {
-			kept = append(kept, l)
+// sweep turns the listeners that report themselves swept into tombstones.
+// add calls it before the slots would grow: a long-lived future then holds
+// no more than twice its live listeners, whoever forgot to take theirs back
+// (Java's CompletableFuture.cleanStack does the same for its dead
+// completions).
+func (ls *listeners[T]) sweep() {
+	for i, s := range ls.slots {
+		if sw, ok := s.l.(sweepable); ok && sw.swept() {
+			ls.slots[i].l = nil
+			ls.dead++
 		}
 	}
-	clear(rest[len(kept):]) // let the swept listeners be collected
-	*f.rest = kept
+}
+
+// register adds l to f's listeners and returns the id of the registration;
+// ok is false, and nothing is added, if f is already done. The first
+// registration takes the inline slot, with id 0, displacing the hook a
+// continuation may have left there; the slot is never filled again, so ids
+// are never reused and a stale removal cannot take another registration.
+func (f *Future[T]) register(l listener[T]) (id uint64, ok bool) {
+	s := f.state.Load()
+	if s&stateDone != 0 {
+		return 0, false
+	}
+	f.mu.Lock()
+	// stateWaiters is set only while stateDone is clear: a completer that
+	// sets stateDone after this sees it and takes mu before it looks at the
+	// listeners; one that set it before is seen here, and l is fired by the
+	// caller instead.
+	for !f.state.CompareAndSwap(s, s|stateWaiters) {
+		if s = f.state.Load(); s&stateDone != 0 {
+			f.mu.Unlock()
+			return 0, false
+		}
+	}
+	if s&stateWaiters == 0 {
+		f.first = l
+	} else {
+		if f.rest == nil {
+			f.rest = &listeners[T]{next: 1}
+		}
+		id = f.rest.add(l)
+	}
+	f.mu.Unlock()
+	return id, true
+}
+
+// subscribe adds l to f's listeners. If f is already done, it fires l at once
+// and returns what l returned.
+func (f *Future[T]) subscribe(l listener[T]) drainer {
+	if _, ok := f.register(l); ok {
+		return nil
+	}
+	return l.fire(f)
+}
+
+// remove removes the registration with the given id if f is still pending,
+// and reports whether it did.
+func (f *Future[T]) remove(id uint64) bool {
+	return f.removeWith(func() bool {
+		if id == 0 {
+			removed := f.first != nil
+			f.first = nil
+			return removed
+		}
+		return f.rest != nil && f.rest.removeID(id)
+	})
+}
+
+// unsubscribe removes the latest registration of l from f's listeners if f
+// is still pending, and reports whether it did. l must be of a comparable
+// type.
+func (f *Future[T]) unsubscribe(l listener[T]) bool {
+	return f.removeWith(func() bool {
+		if f.rest != nil && f.rest.removeListener(l) {
+			return true
+		}
+		if f.state.Load()&stateWaiters != 0 && f.first == l {
+			f.first = nil
+			return true
+		}
+		return false
+	})
+}
+
+// removeWith runs remove with f.mu held if f is pending, and returns what it
+// returned; false if f is done.
+func (f *Future[T]) removeWith(remove func() bool) bool {
+	if f.state.Load()&stateDone != 0 {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Once stateDone is set the completer reads the listeners without mu;
+	// settle locks mu after setting it, so checking it here, under mu, is
+	// what keeps removal away from a run in progress.
+	if f.state.Load()&stateDone != 0 {
+		return false
+	}
+	return remove()
 }
 
 // detachFrom removes l from each of inputs still pending. Combinators call
@@ -155,9 +263,9 @@ func detachFrom[T any](inputs []*Future[T], l listener[T]) {
 // from the futures it waits for.
 type detacher interface{ detach() }
 
-// onResult is the first listener on a combinator's or continuation's
-// result: whoever completes the result, it detaches what waits for inputs
-// that no longer matter.
+// onResult is the first listener on a combinator's result: whoever
+// completes the result, it detaches what waits for inputs that no longer
+// matter.
 type onResult[R any, D detacher] struct{ d D }
 
 func (h onResult[R, D]) fire(*Future[R]) drainer {

@@ -8,22 +8,26 @@ import (
 
 // Pool runs submitted functions, at most a fixed number at once, in
 // submission order: Go's counterpart of Python's ThreadPoolExecutor and
-// Java's fixed thread pool, returning a Future for each function.
+// Java's fixed thread pool, returning a [Future] for each function.
 //
 // A Pool starts worker goroutines on demand, at most its limit, and a worker
 // exits as soon as nothing is queued, so an idle pool holds no goroutine and
-// needs no Close. Queued functions wait in a queue, not in goroutines.
+// needs no Close. Queued functions wait in a queue, not in goroutines. A
+// function whose future is done before it starts (by [Future.Cancel], or
+// because its context ended) leaves the queue at once, with nothing of it
+// kept.
 //
 // A function running in the pool may Submit more work, but should not wait
 // for it: with every worker waiting on queued work, nothing runs (the same
 // holds for Python's executors). Cancel what nobody waits for, and give
 // each request's work that request's context, so that work nobody wants is
-// dropped from the queue instead of run.
+// dropped from the queue instead of run. To group one request's work, with
+// its first failure canceling the rest, use a [Group] on the pool.
 //
-// Make a Pool with NewPool; the zero value is not usable. A Pool must not be
-// copied after first use. Submit and Wait are safe for concurrent use. A
-// function running in the pool may call Submit, but must not call Wait (see
-// Wait).
+// Make a Pool with [NewPool]; the zero value is not usable. A Pool must not
+// be copied after first use. Its methods are safe for concurrent use. A
+// function running in the pool may call Submit, but must not call
+// [Pool.Wait] (see Wait).
 type Pool struct {
 	mu      sync.Mutex
 	idle    sync.Cond // broadcast when active drops to zero; L is &mu
@@ -31,51 +35,94 @@ type Pool struct {
 	workers int // worker goroutines alive
 	running int // jobs that workers are running
 	active  int // jobs queued or running
-	queue   jobQueue
+	queue   jobList
 	// watches holds a watch for each context, keyed by its Done channel,
 	// that has queued jobs waiting behind busy workers.
 	watches map[<-chan struct{}]*watch
+	// queueLimit bounds how many jobs may wait for a worker (see
+	// SetQueueLimit); negative: no bound. room, made by a Submit that
+	// waits for room, is closed and cleared when a job leaves the queue.
+	queueLimit int
+	room       chan struct{}
 }
 
-// job is a queued function: a *task[T] of any T. expire fails it with the
-// cause of its context's end.
+// job is a queued function: a *task[T] of any T.
 type job interface {
+	// run runs the function, unless its future is already done, and
+	// returns once the future is done.
 	run()
+	// expire fails the job, whose context ended with cause before it
+	// started.
 	expire(cause error)
+	// links returns the job's place in the queue.
+	links() *qlinks
 }
 
-// NewPool returns a pool that runs at most limit functions at once. It
-// panics if limit is less than 1.
+// NewPool returns a pool that runs at most limit functions at once, with no
+// bound on its queue (see [Pool.SetQueueLimit]). It panics if limit is less
+// than 1.
 func NewPool(limit int) *Pool {
 	if limit < 1 {
 		panic(fmt.Sprintf("future: NewPool called with limit %d; the limit must be at least 1", limit))
 	}
-	p := &Pool{limit: limit}
+	p := &Pool{limit: limit, queueLimit: -1}
 	p.idle.L = &p.mu
 	return p
 }
 
+// SetQueueLimit bounds how many functions may wait in p's queue for a
+// worker. When the queue is full, [Submit] blocks until there is room or
+// its context ends; in the second case it queues nothing, and the future it
+// returns fails with an error wrapping both [ErrNotRun] and
+// [context.Cause] of the context. With n == 0, Submit blocks until a worker
+// can start the function at once, which is what errgroup's SetLimit does;
+// with n < 0 (the default) the queue is unbounded and Submit never blocks.
+//
+// The limit applies to Submit calls that start after SetQueueLimit returns;
+// functions already queued stay queued. SetQueueLimit never blocks and is
+// safe for concurrent use. It panics if p is nil or was not made by
+// [NewPool].
+func (p *Pool) SetQueueLimit(n int) {
+	p.check("SetQueueLimit")
+	p.mu.Lock()
+	p.queueLimit = n
+	p.signalRoom() // a larger limit may make room for Submits waiting now
+	p.mu.Unlock()
+}
+
 // Submit queues fn to run in p with a child of ctx and returns a future
-// completed with fn's result. It never blocks: it does not wait for a free
+// completed with fn's result. Unless a queue limit is set (see
+// [Pool.SetQueueLimit]), it never blocks: it does not wait for a free
 // worker.
 //
 // Queued functions start in submission order, at most p's limit at a time,
-// each on one of p's worker goroutines and run as by GoContext: fn's context
-// is canceled when ctx ends, when the future is completed by anything other
-// than fn (such as Cancel), and when fn returns; a panic in fn fails the
-// future with a *PanicError and does not harm the pool; callbacks on the
-// future run on the worker once fn returns, and they and the continuations
-// they trigger hold the worker's slot until they return: keep them short.
+// each on one of p's worker goroutines and run as by [GoContext]: fn's
+// context is canceled when ctx ends, when the future is completed by
+// anything other than fn (such as [Future.Cancel]), and when fn returns; a
+// panic in fn fails the future with a [*PanicError] and does not harm the
+// pool; callbacks on the future run on the worker once fn returns, and they
+// and the continuations they trigger hold the worker's slot until they
+// return: keep them short. The worker runs fn with the profiler labels of
+// ctx ([runtime/pprof.SetGoroutineLabels]), so a CPU profile attributes the
+// work to the request that submitted it, whichever request started the
+// worker.
 //
 // A queued function whose future is completed (for instance by Cancel)
-// before it starts never runs. A queued function whose ctx ends before it
-// starts never runs either, and its future fails at once with
-// context.Cause(ctx), without a traceback, even while every worker is busy
-// (its callbacks then run on a goroutine started by context.AfterFunc, or
-// on the worker that was about to start it);
-// if ctx is already done, Submit queues nothing and returns that failed
-// future. A function that calls runtime.Goexit fails its future with an
-// error saying so, and another worker takes its place.
+// before it starts never runs, and leaves the queue at once. A queued
+// function whose ctx ends before it starts never runs either, and its
+// future fails at once, even while every worker is busy, with an error
+// wrapping both [ErrNotRun] and [context.Cause] of ctx, without a
+// traceback; its callbacks then run on a goroutine started by
+// [context.AfterFunc], or on the worker that was about to start it. If ctx
+// is already done, Submit queues nothing and returns that failed future. A
+// function that calls runtime.Goexit fails its future with an error saying
+// so, and another worker takes its place.
+//
+// Submit starts no goroutine per queued function: functions that wait
+// behind busy workers are watched with one context.AfterFunc per context
+// (which, for a context type of its own that context.AfterFunc cannot hook
+// into, waits in a goroutine of its own while that context has work
+// queued).
 //
 // Submit panics if p, ctx or fn is nil, or if p was not made by NewPool.
 func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
@@ -88,28 +135,52 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T
 	if fn == nil {
 		panic("future: Submit called with a nil function")
 	}
-	if p.limit < 1 {
-		panic("future: Submit called on a Pool not made by NewPool")
-	}
+	p.check("Submit")
 	done := ctx.Done() // nil if ctx can never end
 	t, ok := newTask(ctx, done, fn)
 	if ok {
+		t.pool = p
 		p.push(t, ctx, done)
 	}
 	return &t.result
 }
 
-// queued is a job in a pool's queue, with the watch that fails it if its
-// context ends first (nil if there is none).
-type queued struct {
-	job job
-	w   *watch
+// check panics if p was not made by NewPool; name is the caller's.
+func (p *Pool) check(name string) {
+	if p == nil {
+		panic("future: " + name + " called on a nil *Pool")
+	}
+	if p.limit < 1 {
+		panic("future: " + name + " called on a Pool not made by NewPool")
+	}
 }
 
-// push queues j, whose context is ctx, starting a worker if j would wait
-// and fewer than limit are alive.
+// waits reports whether a job queued now would wait for a worker: every
+// idle worker is about to take a job from the queue ahead of it, and no
+// new worker may start. p.mu must be held.
+func (p *Pool) waits() bool {
+	return p.queue.n >= p.workers-p.running && p.workers == p.limit
+}
+
+// push queues j, whose context is ctx, starting a worker if j would
+// otherwise wait and fewer than limit are alive. With a queue limit, it
+// first waits for room; if ctx ends meanwhile, it fails j instead.
 func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) {
 	p.mu.Lock()
+	for p.queueLimit >= 0 && p.waits() && p.queue.n-(p.workers-p.running) >= p.queueLimit {
+		if p.room == nil {
+			p.room = make(chan struct{})
+		}
+		room := p.room
+		p.mu.Unlock()
+		select {
+		case <-room:
+		case <-done:
+			j.expire(context.Cause(ctx))
+			return
+		}
+		p.mu.Lock()
+	}
 	// Each worker not running a function is about to take a job from the
 	// head of the queue, without waiting for user code. A job further back
 	// gets a new worker if the limit allows; otherwise it waits for
@@ -120,12 +191,13 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) {
 	if start {
 		p.workers++
 	}
-	var w *watch
+	l := j.links()
+	l.job, l.queued = j, true
+	p.queue.push(l, inQueue)
 	if waits && !start && done != nil {
-		w = p.watch(ctx, done)
-		w.add(j)
+		l.w = p.watch(ctx, done)
+		l.w.jobs.push(l, inWatch)
 	}
-	p.queue.push(queued{j, w})
 	p.active++
 	p.mu.Unlock()
 	if start {
@@ -144,7 +216,7 @@ func (p *Pool) work() {
 			p.mu.Lock()
 			p.running--
 			p.finish()
-			p.workers--
+			p.workers-- // finish signalled room for a new worker
 			start := p.queue.n > 0
 			if start {
 				p.workers++
@@ -157,19 +229,20 @@ func (p *Pool) work() {
 	}()
 	p.mu.Lock()
 	for {
-		q, ok := p.queue.pop()
-		if !ok {
+		l := p.queue.head
+		if l == nil {
 			p.workers--
+			p.signalRoom()
 			p.mu.Unlock()
 			return
 		}
-		if q.w != nil {
-			p.unwatch(q.w)
-		}
+		p.unqueue(l)
+		j := l.job
+		l.job = nil
 		p.running++
 		p.mu.Unlock()
 		running = true
-		q.job.run() // returns once the job's future is done
+		j.run() // returns once the job's future is done
 		running = false
 		p.mu.Lock()
 		p.running--
@@ -177,21 +250,67 @@ func (p *Pool) work() {
 	}
 }
 
-// finish counts a job out of active, waking Wait when none is left. p.mu
+// unqueue takes l out of the queue and out of its watch, if it is watched.
+// p.mu must be held.
+func (p *Pool) unqueue(l *qlinks) {
+	p.queue.remove(l, inQueue)
+	l.queued = false
+	if w := l.w; w != nil {
+		w.jobs.remove(l, inWatch)
+		l.w = nil
+		if w.jobs.n == 0 && !w.closed {
+			w.closed = true
+			delete(p.watches, w.done)
+			w.stop()
+		}
+	}
+	p.signalRoom()
+}
+
+// drop takes a job whose future was completed before it started out of the
+// queue, so that it no longer counts for Wait and nothing of it stays
+// behind, and reports whether it did.
+func (p *Pool) drop(l *qlinks) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !l.queued {
+		return false // a worker has taken it
+	}
+	p.unqueue(l)
+	l.job = nil
+	p.finish()
+	return true
+}
+
+// signalRoom wakes the Submits waiting for room in the queue, if any. p.mu
 // must be held.
+func (p *Pool) signalRoom() {
+	if p.room != nil {
+		close(p.room)
+		p.room = nil
+	}
+}
+
+// finish counts a job out of active, waking Wait when none is left, and a
+// Submit waiting for a worker to be free. p.mu must be held.
 func (p *Pool) finish() {
 	p.active--
 	if p.active == 0 {
 		p.idle.Broadcast()
 	}
+	p.signalRoom()
 }
 
 // Wait blocks until no function is queued or running in p, including
 // functions submitted while it waits. When it returns, every future that
-// Submit returned before then is done. Calling Wait from a function running
-// in p deadlocks, as it waits for that function; so does calling it from a
-// callback or continuation of a future that p's function completes, which
-// runs on the same worker. Wait panics if p is nil.
+// Submit returned before then is done. A function dropped from the queue
+// because its future was done before it started no longer counts.
+//
+// Wait waits for the whole pool, whoever submitted to it; to wait for one
+// request's functions only, use a [Group]. Calling Wait from a function
+// running in p deadlocks, as it waits for that function; so does calling
+// it from a callback or continuation of a future that p's function
+// completes, which runs on the same worker. Wait panics if p is nil.
 func (p *Pool) Wait() {
 	if p == nil {
 		panic("future: Wait called on a nil *Pool")
@@ -205,15 +324,13 @@ func (p *Pool) Wait() {
 
 // A watch fails the queued jobs of one context when it ends, even while
 // every worker is busy. One context.AfterFunc per context, rather than per
-// job, serves a request that fans out into many jobs: its jobs are queued in
-// order, so they also leave the watch in order, and the watch keeps them in
-// a FIFO of its own. The watch is closed, and its AfterFunc stopped, when
-// its last job starts or when the context ends.
+// job, serves a request that fans out into many jobs. The watch is closed,
+// and its AfterFunc stopped, when its last job leaves the queue or when the
+// context ends.
 type watch struct {
 	done   <-chan struct{} // the context's Done channel: the key in Pool.watches
 	stop   func() bool     // stops the AfterFunc
-	jobs   []job           // jobs[head:] are still queued, in queue order
-	head   int
+	jobs   jobList         // the context's queued jobs, linked through their watch links
 	closed bool
 }
 
@@ -233,34 +350,8 @@ func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
 	return w
 }
 
-// add appends j to w's jobs, reusing the space of jobs that have started.
-func (w *watch) add(j job) {
-	if len(w.jobs) == cap(w.jobs) && w.head >= len(w.jobs)/2 {
-		n := copy(w.jobs, w.jobs[w.head:])
-		clear(w.jobs[n:])
-		w.jobs, w.head = w.jobs[:n], 0
-	}
-	w.jobs = append(w.jobs, j)
-}
-
-// unwatch records that the oldest queued job of w has started, and closes w
-// if it was the last. p.mu must be held.
-func (p *Pool) unwatch(w *watch) {
-	if w.closed {
-		return // expire owns jobs now
-	}
-	w.jobs[w.head] = nil
-	w.head++
-	if w.head == len(w.jobs) {
-		w.closed = true
-		delete(p.watches, w.done)
-		w.stop()
-	}
-}
-
 // expire runs when w's context ends, with its cause: it closes w and fails
-// the jobs still queued under it. They stay in the queue until a worker
-// skips them.
+// the jobs still queued under it, which takes each out of the queue.
 func (p *Pool) expire(w *watch, cause error) {
 	p.mu.Lock()
 	if w.closed {
@@ -269,51 +360,66 @@ func (p *Pool) expire(w *watch, cause error) {
 	}
 	w.closed = true
 	delete(p.watches, w.done)
-	queued := w.jobs[w.head:] // no longer written: w is closed
+	var queued []job
+	for l := w.jobs.head; l != nil; l = l.watch.next {
+		queued = append(queued, l.job)
+	}
 	p.mu.Unlock()
-	// Outside the lock: failing a job runs its callbacks.
+	// Outside the lock: failing a job runs its callbacks, and its listener
+	// takes it out of the queue.
 	for _, j := range queued {
 		j.expire(cause)
 	}
 }
 
-// jobQueue is a FIFO ring buffer of queued jobs; its length is zero or a
-// power of two.
-type jobQueue struct {
-	buf  []queued
-	head int
-	n    int
+// qlinks is a job's place in its pool's queue and, while it waits behind
+// busy workers, in its context's watch. p.mu guards every field.
+type qlinks struct {
+	job    job // the job itself, while queued
+	queue  links
+	watch  links
+	w      *watch
+	queued bool
 }
 
-// keepQueue is the largest buffer, in jobs, that an empty queue keeps for
-// reuse; a larger one, grown by a burst, is released.
-const keepQueue = 4096
+// links are a job's neighbours in one jobList.
+type links struct{ prev, next *qlinks }
 
-func (q *jobQueue) push(j queued) {
-	if q.n == len(q.buf) {
-		buf := make([]queued, max(16, 2*len(q.buf)))
-		n := copy(buf, q.buf[q.head:])
-		copy(buf[n:], q.buf[:q.head])
-		q.buf, q.head = buf, 0
+// inQueue and inWatch pick the links of a pool's queue and of a watch.
+func inQueue(l *qlinks) *links { return &l.queue }
+func inWatch(l *qlinks) *links { return &l.watch }
+
+// jobList is a doubly linked FIFO of jobs, linked through the links that at
+// picks: a pool's queue or a watch's jobs. Any job can leave it in O(1), so
+// a job done before it starts leaves nothing behind.
+type jobList struct {
+	head, tail *qlinks
+	n          int
+}
+
+func (q *jobList) push(l *qlinks, at func(*qlinks) *links) {
+	*at(l) = links{prev: q.tail}
+	if q.tail == nil {
+		q.head = l
+	} else {
+		at(q.tail).next = l
 	}
-	q.buf[(q.head+q.n)&(len(q.buf)-1)] = j
+	q.tail = l
 	q.n++
 }
 
-// pop removes and returns the oldest job; ok is false if the queue is empty.
-func (q *jobQueue) pop() (j queued, ok bool) {
-	if q.n == 0 {
-		return queued{}, false
+func (q *jobList) remove(l *qlinks, at func(*qlinks) *links) {
+	ln := at(l)
+	if ln.prev == nil {
+		q.head = ln.next
+	} else {
+		at(ln.prev).next = ln.next
 	}
-	j = q.buf[q.head]
-	q.buf[q.head] = queued{}
-	q.head = (q.head + 1) & (len(q.buf) - 1)
+	if ln.next == nil {
+		q.tail = ln.prev
+	} else {
+		at(ln.next).prev = ln.prev
+	}
+	*ln = links{}
 	q.n--
-	if q.n == 0 {
-		q.head = 0
-		if len(q.buf) > keepQueue {
-			q.buf = nil
-		}
-	}
-	return j, true
 }

@@ -9,120 +9,106 @@ import (
 )
 
 // numberedJob is a job that only carries a number, for queue tests.
-type numberedJob int
+type numberedJob struct {
+	n int
+	q qlinks
+}
 
-func (numberedJob) run()         {}
-func (numberedJob) expire(error) {}
+func (*numberedJob) run()             {}
+func (*numberedJob) expire(error)     {}
+func (j *numberedJob) links() *qlinks { return &j.q }
 
-// TestJobQueueIsFIFO drives the ring buffer through growth while wrapped
-// around, and through release of a large buffer, against a slice model.
-func TestJobQueueIsFIFO(t *testing.T) {
-	var q jobQueue
-	var model []numberedJob
-	next := numberedJob(0)
+// TestJobListIsFIFOWithRemoval drives a queue and a watch list (the same
+// jobs, linked twice) through pushes, pops from the head and removals from
+// anywhere, against slice models.
+func TestJobListIsFIFOWithRemoval(t *testing.T) {
+	var queue, watched jobList
+	var model []*numberedJob
+	next := 0
+	check := func(step string) {
+		t.Helper()
+		var got, gotWatched []*numberedJob
+		for l := queue.head; l != nil; l = l.queue.next {
+			got = append(got, l.job.(*numberedJob))
+		}
+		for l := watched.tail; l != nil; l = l.watch.prev { // backwards, to check the back links
+			gotWatched = append([]*numberedJob{l.job.(*numberedJob)}, gotWatched...)
+		}
+		if !slices.Equal(got, model) || !slices.Equal(gotWatched, model) || queue.n != len(model) || watched.n != len(model) {
+			t.Fatalf("%s: queue %v (n %d), watched %v (n %d); want %v", step, got, queue.n, gotWatched, watched.n, model)
+		}
+	}
 	push := func(k int) {
 		for range k {
-			q.push(queued{job: next})
-			model = append(model, next)
+			j := &numberedJob{n: next}
+			j.q.job = j
 			next++
+			queue.push(&j.q, inQueue)
+			watched.push(&j.q, inWatch)
+			model = append(model, j)
 		}
 	}
-	pop := func(k int) {
-		for range k {
-			got, ok := q.pop()
-			if len(model) == 0 {
-				if ok {
-					t.Fatalf("pop from an empty queue returned %v", got.job)
-				}
-				return
-			}
-			if !ok || got.job != model[0] {
-				t.Fatalf("pop = %v, %v; want %v", got.job, ok, model[0])
-			}
-			model = model[1:]
-		}
+	remove := func(i int) {
+		j := model[i]
+		queue.remove(&j.q, inQueue)
+		watched.remove(&j.q, inWatch)
+		model = slices.Delete(model, i, i+1)
 	}
-	for _, step := range []struct{ push, pop int }{
-		{10, 7}, {12, 3}, {30, 25}, {100, 0}, {0, 50}, {9000, 9000}, {5, 100}, {17, 16}, {40, 41},
-	} {
-		push(step.push)
-		pop(step.pop)
-		if q.n != len(model) {
-			t.Fatalf("queue holds %d jobs, want %d", q.n, len(model))
-		}
+	push(5)
+	remove(0) // head
+	check("remove the head")
+	remove(len(model) - 1) // tail
+	check("remove the tail")
+	remove(1) // middle
+	check("remove from the middle")
+	push(3)
+	for len(model) > 0 {
+		remove(0)
 	}
-	if len(q.buf) > keepQueue {
-		t.Errorf("an empty queue kept a buffer of %d", len(q.buf))
+	check("emptied")
+	if queue.head != nil || queue.tail != nil || watched.head != nil || watched.tail != nil {
+		t.Fatal("an emptied list keeps a job")
 	}
+	push(2)
+	check("reused")
 }
 
-// TestJobQueueKeepsAModestBuffer: an emptied queue keeps a buffer of up to
-// keepQueue jobs for reuse and releases only a larger one.
-func TestJobQueueKeepsAModestBuffer(t *testing.T) {
-	var q jobQueue
-	for range keepQueue {
-		q.push(queued{job: numberedJob(0)})
-	}
-	for range keepQueue {
-		q.pop()
-	}
-	if len(q.buf) != keepQueue {
-		t.Errorf("an emptied queue of %d jobs kept a buffer of %d, want %d", keepQueue, len(q.buf), keepQueue)
-	}
-}
-
-// TestWatchReusesStartedSpace drives a watch's FIFO through add and unwatch:
-// add moves jobs only when the slice is full (so each job is copied O(1)
-// times, amortised), and then reuses the space of started jobs instead of
-// growing once at least half of them have started.
-func TestWatchReusesStartedSpace(t *testing.T) {
+// TestWatchClosesWithItsLastJob: a watch closes, and stops its AfterFunc,
+// when the last job queued under it leaves the queue, and not before.
+func TestWatchClosesWithItsLastJob(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	p := NewPool(1)
-	done := make(chan struct{})
-	stopped := false
-	w := &watch{done: done, stop: func() bool { stopped = true; return true }, jobs: make([]job, 0, 8)}
-	p.watches = map[<-chan struct{}]*watch{done: w}
-	var model []job
-	next := numberedJob(0)
-	add := func(k int) {
-		for range k {
-			w.add(next)
-			model = append(model, next)
-			next++
-		}
+	p.workers, p.running = 1, 1 // busy: pushed jobs wait and are watched
+	jobs := make([]*numberedJob, 3)
+	for i := range jobs {
+		jobs[i] = &numberedJob{n: i}
+		p.push(jobs[i], ctx, ctx.Done())
 	}
-	start := func(k int) {
-		for range k {
-			p.unwatch(w)
-			model = model[1:]
-		}
+	w := p.watches[ctx.Done()]
+	if w == nil || w.jobs.n != 3 {
+		t.Fatal("queued jobs are not watched")
 	}
-	check := func(step string, head, capacity int) {
-		t.Helper()
-		if w.head != head || cap(w.jobs) != capacity {
-			t.Errorf("%s: head %d, cap %d; want head %d, cap %d", step, w.head, cap(w.jobs), head, capacity)
-		}
-		if got := w.jobs[w.head:]; !slices.Equal(got, model) {
-			t.Errorf("%s: queued jobs %v, want %v", step, got, model)
-		}
+	if !p.drop(&jobs[1].q) {
+		t.Fatal("drop of a queued job returned false")
 	}
-
-	add(6)
-	start(3)
-	add(1) // room left: nothing moves, though half have started
-	check("add with room", 3, 8)
-	add(1) // now full
-	start(1)
-	add(1) // full, exactly half started: compact instead of growing
-	check("add when full", 0, 8)
-
-	// The watch closes when its last queued job starts, not before.
-	start(len(model) - 1)
-	if w.closed || p.watches[done] != w || stopped {
+	p.mu.Lock()
+	p.unqueue(p.queue.head) // a worker takes jobs[0]
+	p.mu.Unlock()
+	if w.closed || len(p.watches) != 1 {
 		t.Fatal("the watch closed while a job was still queued under it")
 	}
-	start(1)
-	if !w.closed || len(p.watches) != 0 || !stopped {
-		t.Error("the watch stayed open after its last job started")
+	if !p.drop(&jobs[2].q) {
+		t.Fatal("drop of the last queued job returned false")
+	}
+	if !w.closed || len(p.watches) != 0 || w.stop() {
+		t.Error("the watch stayed open after its last job left")
+	}
+	if p.drop(&jobs[2].q) {
+		t.Error("a second drop returned true")
+	}
+	if p.queue.n != 0 || p.active != 1 {
+		t.Errorf("queue holds %d, active %d; want 0 and 1 (the one taken)", p.queue.n, p.active)
 	}
 }
 
@@ -146,17 +132,15 @@ func TestPoolWatchesOnlyJobsThatWait(t *testing.T) {
 		// reached), so the queue can be inspected without a race.
 		p := NewPool(1)
 		p.workers, p.running = tt.workers, tt.running
-		p.push(numberedJob(0), tt.ctx, tt.ctx.Done())
-		q, ok := p.queue.pop()
-		if !ok {
+		j := &numberedJob{}
+		p.push(j, tt.ctx, tt.ctx.Done())
+		if p.queue.head != &j.q {
 			t.Fatalf("%s: nothing queued", tt.name)
 		}
-		if got := q.w != nil || len(p.watches) > 0; got != tt.watched {
+		if got := j.q.w != nil || len(p.watches) > 0; got != tt.watched {
 			t.Errorf("%s: watched = %v, want %v", tt.name, got, tt.watched)
 		}
-		if q.w != nil {
-			p.unwatch(q.w) // closes it and stops its AfterFunc
-		}
+		p.drop(&j.q) // closes the watch and stops its AfterFunc
 	}
 }
 

@@ -10,7 +10,8 @@ package future
 //
 // fn runs on the goroutine that completes f, or on the calling goroutine,
 // before Then returns, if f is already done; if the returned future is
-// completed by someone else first, fn is not run. Then never blocks and
+// completed by someone else first, fn is not run, and f lets go of it as
+// for [ContinueWith]. Then never blocks and
 // starts no goroutine; completing a chain of any length uses a constant
 // amount of stack. It is safe for concurrent use and panics if f or fn is
 // nil.
@@ -34,7 +35,8 @@ func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 //
 // fn runs on the goroutine that completes f, or on the calling goroutine,
 // before Recover returns, if f is already done; if the returned future is
-// completed by someone else first, fn is not run. Recover never blocks and
+// completed by someone else first, fn is not run, and f lets go of it as
+// for [ContinueWith]. Recover never blocks and
 // starts no goroutine; chains of any length use a constant amount of stack.
 // It is safe for concurrent use and panics if f or fn is nil.
 func Recover[T any](f *Future[T], fn func(error) (T, error)) *Future[T] {

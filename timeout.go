@@ -14,12 +14,20 @@ import (
 // it has f's outcome.
 //
 // WithTimeout never blocks and starts no goroutine while it waits: it sets
-// one timer (time.AfterFunc). Once the result is done, whichever side
+// one timer ([time.AfterFunc]). Once the result is done, whichever side
 // finished it or Cancel, the timer is stopped and the result's listener
-// leaves f, so a long-lived f keeps nothing of it. The result's
-// callbacks run on the goroutine that completes f or, if the timeout comes
-// first, on the timer's goroutine. WithTimeout is safe for concurrent use;
-// it panics if f is nil.
+// leaves f, so a long-lived f keeps nothing of it. A result that is dropped
+// while neither side has finished is kept, with its timer, until d has
+// passed, as a context from [context.WithTimeout] is until its deadline:
+// Cancel it to let go at once. The result's callbacks run on the goroutine
+// that completes f or, if the timeout comes first, on the timer's
+// goroutine.
+//
+// Inside a [testing/synctest] bubble the timer runs on the bubble's fake
+// clock, and, as with context.WithTimeout, it belongs to the bubble: f must
+// then be completed from inside the bubble too, since stopping the timer
+// from outside is a fatal error. WithTimeout is safe for concurrent use; it
+// panics if f is nil.
 func WithTimeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	if f == nil {
 		panic("future: WithTimeout called with a nil future")
@@ -34,13 +42,16 @@ func withTimeout[T any](f *Future[T], d time.Duration) *timeoutListener[T] {
 			w.expire(d)
 			return w
 		}
-		// The timer is set before w is registered, so fire and detach
-		// always find it.
+		// The timer is set before the hook, so that the hook always finds
+		// it, however soon it fires.
 		w.timer = time.AfterFunc(d, func() { w.expire(d) })
 		w.src = f
 		hookResult(&w.result, w)
 	}
 	drain(f.subscribe(w))
+	if w.result.Done() {
+		f.unsubscribe(w) // the timer fired before w was registered, and the hook found nothing to take back
+	}
 	return w
 }
 
