@@ -56,7 +56,12 @@ func GoContext[T any](ctx context.Context, fn func(ctx context.Context) (T, erro
 	if fn == nil {
 		panic("future: GoContext called with a nil function")
 	}
-	t, ok := newTask(ctx, ctx.Done(), fn)
+	return goTask(ctx, fn, nil)
+}
+
+// goTask is GoContext for a function of group g, or of none if g is nil.
+func goTask[T any](ctx context.Context, fn func(context.Context) (T, error), g *Group) *Future[T] {
+	t, ok := newTask(ctx, ctx.Done(), fn, g)
 	if ok {
 		go t.run()
 	}
@@ -85,14 +90,15 @@ func (e *notRunError) Error() string { return ErrNotRun.Error() + ": " + e.cause
 
 func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.cause} }
 
-// newTask returns the task that runs fn with a child of ctx (done is
-// ctx.Done()), and reports whether it may still run: false if ctx has
-// already ended, in which case its future has failed with ErrNotRun and
-// ctx's cause.
-func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error)) (t *task[T], ok bool) {
-	t = &task[T]{fn: fn, parent: ctx}
+// newTask returns the task that runs fn, a function of group g (nil for
+// none), with a child of ctx (done is ctx.Done()), and reports whether it
+// may still run: false if ctx has already ended, in which case its future
+// has failed with ErrNotRun and ctx's cause, and g counts it ended.
+func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error), g *Group) (t *task[T], ok bool) {
+	t = &task[T]{fn: fn, parent: ctx, group: g}
 	if done != nil && ctx.Err() != nil {
 		t.result.fail(notRun(context.Cause(ctx)), nil)
+		t.ended()
 		return t, false
 	}
 	// The task listens to its own future before anyone else can, so that
@@ -121,6 +127,9 @@ type task[T any] struct {
 	cancel context.CancelFunc
 	pool   *Pool
 	q      qlinks // the task's place in its pool's queue, guarded by the pool's mu
+	// group is the group the function was forked in, if any, until the
+	// function has returned or will never run.
+	group *Group
 }
 
 func (t *task[T]) links() *qlinks { return &t.q }
@@ -163,7 +172,7 @@ func (t *task[T]) execute() {
 			// fn called runtime.Goexit (t.FailNow in a test, say): the
 			// goroutine is ending, but the future must not stay pending.
 			cancel()
-			t.result.fail(errGoexit, captureTraceback(0))
+			t.complete(t.result.zero(), errGoexit, captureTraceback(0))
 			t.finish()
 		}
 	}()
@@ -172,7 +181,18 @@ func (t *task[T]) execute() {
 	// Cancel ctx before completing, so whoever sees the future done sees
 	// ctx ended; fire then finds nothing left to cancel.
 	cancel()
-	t.result.complete(v, err, tb)
+	t.complete(v, err, tb)
+}
+
+// complete completes the future with fn's outcome. If that fails the
+// future, which nothing else completed first, it fails fn's group too,
+// before the future's callbacks run.
+func (t *task[T]) complete(v T, err error, tb *Traceback) {
+	won, d := t.result.settle(v, err, tb)
+	if won && err != nil && t.group != nil {
+		t.group.fail(err)
+	}
+	drain(d)
 }
 
 // start hands fire the function that cancels fn's context, as fn starts,
@@ -195,6 +215,17 @@ func (t *task[T]) start(cancel context.CancelFunc) (pooled bool) {
 func (t *task[T]) finish() {
 	t.result.awaitDone()
 	t.fn, t.parent = nil, nil // read only by this goroutine, and by nothing after this
+	t.ended()
+}
+
+// ended tells the task's group, if any, that its function has returned or
+// will never run. It is called once: when the run finishes, or when the
+// task leaves its pool's queue, or is never queued, without running.
+func (t *task[T]) ended() {
+	if g := t.group; g != nil {
+		t.group = nil
+		g.ended()
+	}
 }
 
 // setCancel sets the function that fire calls.
@@ -218,6 +249,7 @@ func (t *task[T]) fire(*Future[T]) drainer {
 	}
 	if pool != nil && pool.drop(&t.q) {
 		t.fn, t.parent = nil, nil // no worker will run it now
+		t.ended()
 	}
 	return nil
 }

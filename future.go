@@ -215,9 +215,11 @@ func (f *Future[T]) SetExceptionWithTraceback(err error, tb *Traceback) bool {
 }
 
 func (f *Future[T]) fail(err error, tb *Traceback) bool {
-	var zero T
-	return f.complete(zero, err, tb)
+	return f.complete(f.zero(), err, tb)
 }
+
+// zero returns the zero value of T, the value of a failed future.
+func (*Future[T]) zero() (zero T) { return zero }
 
 // awaitDone returns once f is done. A completion that lost calls it, so
 // that Done is true by the time it returns false: the winner only has its

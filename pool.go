@@ -136,11 +136,18 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T
 		panic("future: Submit called with a nil function")
 	}
 	p.check("Submit")
+	return submitTask(p, ctx, fn, nil)
+}
+
+// submitTask is Submit for a function of group g, or of none if g is nil.
+func submitTask[T any](p *Pool, ctx context.Context, fn func(context.Context) (T, error), g *Group) *Future[T] {
 	done := ctx.Done() // nil if ctx can never end
-	t, ok := newTask(ctx, done, fn)
+	t, ok := newTask(ctx, done, fn, g)
 	if ok {
 		t.pool = p
-		p.push(t, ctx, done)
+		if !p.push(t, ctx, done) {
+			t.ended()
+		}
 	}
 	return &t.result
 }
@@ -163,9 +170,10 @@ func (p *Pool) waits() bool {
 }
 
 // push queues j, whose context is ctx, starting a worker if j would
-// otherwise wait and fewer than limit are alive. With a queue limit, it
-// first waits for room; if ctx ends meanwhile, it fails j instead.
-func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) {
+// otherwise wait and fewer than limit are alive, and reports whether it
+// did. With a queue limit, it first waits for room; if ctx ends meanwhile,
+// it fails j instead.
+func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
 	p.mu.Lock()
 	for p.queueLimit >= 0 && p.waits() && p.queue.n-(p.workers-p.running) >= p.queueLimit {
 		if p.room == nil {
@@ -177,7 +185,7 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) {
 		case <-room:
 		case <-done:
 			j.expire(context.Cause(ctx))
-			return
+			return false
 		}
 		p.mu.Lock()
 	}
@@ -203,6 +211,7 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) {
 	if start {
 		go p.work()
 	}
+	return true
 }
 
 // work runs queued jobs until the queue is empty, then exits.

@@ -1,0 +1,153 @@
+package future
+
+import (
+	"context"
+	"sync"
+)
+
+// A Group is one request's work as one unit: functions forked with [Fork]
+// run with a shared context, each returns its own typed [Future], the first
+// failure cancels the rest, and [Group.Wait] returns once every function
+// has returned. It is errgroup.WithContext with typed results, on a shared
+// [Pool] or on goroutines of its own.
+//
+// A Group's functions run on a pool, sharing the pool's limit with
+// everything else on it, or each on a goroutine of its own if it has no
+// pool. The first function to fail (by returning an error, panicking or
+// calling runtime.Goexit) cancels the group's context with its error as the
+// cause ([context.Cause]); functions that have not started by then never
+// run, and their futures fail with an error wrapping both [ErrNotRun] and
+// that cause. A forked future completed by something other than its
+// function ([Future.Cancel], SetResult) does not fail the group.
+//
+// The zero Group is ready to use: its context is context.Background's
+// child, and its functions run on goroutines of their own. A Group must not
+// be copied after first use. Its methods, and Fork, are safe for concurrent
+// use.
+type Group struct {
+	noCopy noCopy
+
+	mu     sync.Mutex
+	idle   sync.Cond // broadcast when running drops to zero; L is &mu
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	pool   *Pool
+	// running counts the functions forked that have neither returned nor
+	// been dropped without running.
+	running int
+	err     error // the first failure
+}
+
+// NewGroup returns a group whose context is a child of ctx and whose
+// functions run on p, or each on a goroutine of its own if p is nil. It
+// never blocks and panics if ctx is nil.
+func NewGroup(ctx context.Context, p *Pool) *Group {
+	if ctx == nil {
+		panic("future: NewGroup called with a nil context")
+	}
+	if p != nil {
+		p.check("NewGroup")
+	}
+	g := &Group{pool: p}
+	g.init(ctx)
+	return g
+}
+
+// init gives g its context, a child of parent, unless it has one. g.mu must
+// be held, or g not yet shared.
+func (g *Group) init(parent context.Context) {
+	if g.ctx == nil {
+		g.ctx, g.cancel = context.WithCancelCause(parent)
+		g.idle.L = &g.mu
+	}
+}
+
+// Context returns the group's context, the parent of the context each of
+// its functions runs with. It is canceled, with the failure as its cause,
+// when a function fails, and when Wait returns. Context never blocks.
+func (g *Group) Context() context.Context {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.init(context.Background())
+	return g.ctx
+}
+
+// Fork runs fn as part of g and returns fn's future: on g's pool as
+// [Submit] would, or on a new goroutine as [GoContext] would, with a child
+// of g's context. fn's context is canceled when g's context ends, when the
+// future is completed by anything other than fn, and when fn returns.
+//
+// If fn fails (an error, a panic, runtime.Goexit) and its future was not
+// completed by anything else first, g's context is canceled with fn's error
+// as the cause, before the future's callbacks run. If g's context has
+// already ended, or ends before fn starts, fn never runs and its future
+// fails with an error wrapping both [ErrNotRun] and [context.Cause] of g's
+// context; so a Fork after Wait runs nothing.
+//
+// Fork blocks only as Submit does, when g's pool has a queue limit
+// ([Pool.SetQueueLimit]) and its queue is full. It is safe for concurrent
+// use, from inside g's functions too. It panics if g or fn is nil.
+func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
+	if g == nil {
+		panic("future: Fork called with a nil *Group")
+	}
+	if fn == nil {
+		panic("future: Fork called with a nil function")
+	}
+	g.mu.Lock()
+	g.init(context.Background())
+	g.running++
+	ctx, p := g.ctx, g.pool
+	g.mu.Unlock()
+	if p != nil {
+		return submitTask(p, ctx, fn, g)
+	}
+	return goTask(ctx, fn, g)
+}
+
+// fail records err as g's failure, if it is the first, and cancels g's
+// context with it as the cause.
+func (g *Group) fail(err error) {
+	g.mu.Lock()
+	first := g.err == nil
+	if first {
+		g.err = err
+	}
+	g.mu.Unlock()
+	if first {
+		g.cancel(err)
+	}
+}
+
+// ended counts one of g's functions out: it has returned, or will never
+// run.
+func (g *Group) ended() {
+	g.mu.Lock()
+	g.running--
+	if g.running == 0 {
+		g.idle.Broadcast()
+	}
+	g.mu.Unlock()
+}
+
+// Wait blocks until every function forked in g has returned, or been
+// dropped without running, including functions forked while it waits: not
+// merely until their futures are done (a future completed by Cancel, say,
+// is done before its function returns), so no goroutine of the group
+// outlives Wait. It then cancels g's context, as errgroup's Wait does, and
+// returns the first failure, or nil; later calls return the same.
+//
+// Wait from inside one of g's functions, or from a callback that such a
+// function's completion runs, deadlocks: it waits for that function. Wait
+// is safe for concurrent use.
+func (g *Group) Wait() error {
+	g.mu.Lock()
+	g.init(context.Background())
+	for g.running > 0 {
+		g.idle.Wait()
+	}
+	err := g.err
+	g.mu.Unlock()
+	g.cancel(err) // with a nil err, the cause is context.Canceled
+	return err
+}
