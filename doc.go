@@ -137,14 +137,70 @@
 // function returns; the future is the function's outcome, waiting for it even
 // after the context ends, as errgroup does. A Pool made by NewPool runs
 // submitted functions in submission order, at most its limit at once, each
-// as by GoContext: Submit never blocks, a queued function whose context ends
-// or whose future is canceled never runs and its future fails at once, and
-// Wait returns when nothing is queued or running. The pool's workers exist
-// only while it has work, so it needs no Close.
+// as by GoContext. A queued function whose context ends or whose future is
+// canceled never runs, leaves the queue at once and its future fails at
+// once (with an error wrapping ErrNotRun and the context's cause, for a
+// context's end). Submit never blocks unless the pool's queue is bounded
+// with SetQueueLimit; Wait returns when nothing is queued or running. The
+// pool's workers exist only while it has work, so it needs no Close. A Group
+// ties one request's functions together, on a pool or on goroutines of
+// their own: the first failure cancels the rest, and its Wait returns once
+// every one of its functions has returned.
 //
-// The package itself starts goroutines only in Go, GoContext and a Pool's
-// workers. The standard library starts two more kinds, each only when it
-// fires: time.AfterFunc's goroutine completes an expiring WithTimeout, and a
-// context.AfterFunc goroutine fails a Pool's queued functions when their
-// context ends, for whatever reason, while every worker is busy.
+// The package itself starts goroutines only in Go, GoContext, Fork without
+// a pool and a Pool's workers. The standard library starts two more kinds,
+// each only when it fires: time.AfterFunc's goroutine completes an expiring
+// WithTimeout, and a context.AfterFunc goroutine fails a Pool's queued
+// functions when their context ends, for whatever reason, while every
+// worker is busy (for a context type of its own that context.AfterFunc
+// cannot hook into, that goroutine waits while the context has work
+// queued).
+//
+// # Lifetimes: nothing outlives its request
+//
+// Futures often outlive the requests that use them: a server's shutdown
+// future, a cached configuration, a shared connection's "closed" future. A
+// request that hangs work on such a future takes it back when it is done
+// with it, as it would with the stop function of context.AfterFunc:
+//
+//	stop := shutdown.OnDone(func(*future.Future[struct{}]) { stream.Close() })
+//	defer stop() // the request is over: shutdown keeps nothing of it
+//
+// The package does the same with what it registers. Once its result is
+// done, whoever completed it (Cancel included), a combinator (All, Any,
+// Race, Combine, AllSettled) or WithTimeout leaves the inputs still pending,
+// and WithTimeout stops its timer; a continuation whose result someone else
+// completed leaves its source and drops its function; AsCompleted leaves
+// its inputs when the loop ends early; ResultContext registers nothing; and
+// a queued Pool function whose future is done before it starts leaves the
+// queue, with its function and context, at once. A long-lived future holds
+// only what is still registered on it: a million requests that each race it
+// against their own work leave nothing behind. A completion that loses a
+// race returns false only once the future is done.
+//
+// # Testing with testing/synctest
+//
+// Inside a testing/synctest bubble (Go 1.25 and later), a goroutine blocked
+// in Result, ResultContext or on DoneChan, waiting for a future made in the
+// bubble, is durably blocked: the bubble's fake clock advances, so
+// WithTimeout, a ResultContext deadline and pool functions that sleep take
+// no real time:
+//
+//	synctest.Test(t, func(t *testing.T) {
+//		_, err := future.WithTimeout(lookup(ctx), 5*time.Second).Result()
+//		// err is a timeout, 5s of fake time later, at once
+//	})
+//
+// A future's done channel is made by the first goroutine that has to wait
+// for it, as a context's Done channel is, and inside a bubble it belongs to
+// the bubble. To wait inside a bubble for a future made and completed
+// outside it (a fixture that several tests share), call DoneChan where the
+// future is made: the future can then be polled, awaited and selected on
+// inside the bubble and completed outside. Otherwise the bubble counts the
+// future's readers as its own: it reports a deadlock while they wait, and
+// completing the future from outside is a fatal error, as for any channel
+// of the bubble. What the standard library binds to a bubble stays bound: a
+// WithTimeout called inside a bubble sets a timer of the bubble, as
+// context.WithTimeout does, so its input must then be completed inside the
+// bubble too.
 package future

@@ -304,6 +304,12 @@ func (f *Future[T]) Running() bool {
 
 // DoneChan returns a channel that is closed when f is done, for use in a
 // select statement. Every call returns the same channel. It never blocks.
+//
+// The channel is made by the first call that needs it (DoneChan, or a
+// blocking read of a pending f), as a context's Done channel is. Inside a
+// [testing/synctest] bubble the channel then belongs to the bubble: call
+// DoneChan where f is made if a bubble will wait for f while code outside
+// it completes f (see the package documentation).
 func (f *Future[T]) DoneChan() <-chan struct{} {
 	s := f.state.Load()
 	if s&stateChan != 0 {
