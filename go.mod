@@ -3,6 +3,7 @@ module github.com/gofutures/future
 go 1.23
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
 )
