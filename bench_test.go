@@ -48,6 +48,12 @@ func BenchmarkAddDoneCallback(b *testing.B) {
 	b.Run("done", workloads.AddDoneCallbackDone)
 }
 
+func BenchmarkOnDone(b *testing.B) {
+	b.Run("pending", workloads.OnDonePending)
+	b.Run("stop", workloads.OnDoneStop)
+	b.Run("done", workloads.OnDoneDone)
+}
+
 func BenchmarkResultContext(b *testing.B) {
 	b.Run("done", workloads.ResultContextDone)
 }

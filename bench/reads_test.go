@@ -13,6 +13,9 @@ import (
 func BenchmarkReads(b *testing.B) {
 	b.Run("AddDoneCallback-pending/lib=future", workloads.AddDoneCallbackPending)
 	b.Run("AddDoneCallback-done/lib=future", workloads.AddDoneCallbackDone)
+	b.Run("OnDone-pending/lib=future", workloads.OnDonePending)
+	b.Run("OnDone-stop/lib=future", workloads.OnDoneStop)
+	b.Run("OnDone-done/lib=future", workloads.OnDoneDone)
 	b.Run("ResultContext-done/lib=future", workloads.ResultContextDone)
 	b.Run("Result-done/lib=future", workloads.ResultDone)
 	b.Run("Result-done/lib=workiva", func(b *testing.B) {

@@ -361,7 +361,40 @@ func AddDoneCallbackPending(b *testing.B) {
 	}
 }
 
+// OnDonePending registers a callback with a way back on a pending future,
+// then completes it: at most one allocation more than
+// AddDoneCallbackPending (the stop function).
+func OnDonePending(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f := future.New[int]()
+		f.OnDone(noopCallback)
+		f.SetResult(i)
+	}
+}
+
+// OnDoneStop registers a callback with a way back on a long-lived pending
+// future and takes it back at once, as a request that ends does.
+func OnDoneStop(b *testing.B) {
+	b.ReportAllocs()
+	f := future.New[int]()
+	f.AddDoneCallback(noopCallback) // another listener holds the inline slot
+	for i := 0; i < b.N; i++ {
+		Sink.Bool = f.OnDone(noopCallback)()
+	}
+}
+
 // The operations on a done future; the target for each is no allocation.
+
+// OnDoneDone registers a callback with a way back on a done future: it runs
+// at once.
+func OnDoneDone(b *testing.B) {
+	b.ReportAllocs()
+	f := future.Completed(1)
+	for i := 0; i < b.N; i++ {
+		Sink.Bool = f.OnDone(noopCallback)()
+	}
+}
 
 // AddDoneCallbackDone registers a callback on a done future: it runs at once.
 func AddDoneCallbackDone(b *testing.B) {
