@@ -63,7 +63,7 @@ func GoContext[T any](ctx context.Context, fn func(ctx context.Context) (T, erro
 func goTask[T any](ctx context.Context, fn func(context.Context) (T, error), g *Group) *Future[T] {
 	t, ok := newTask(ctx, ctx.Done(), fn, g)
 	if ok {
-		go t.run()
+		go t.run(false)
 	}
 	return &t.result
 }
@@ -98,7 +98,7 @@ func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.C
 	t = &task[T]{fn: fn, parent: ctx, group: g}
 	if done != nil && ctx.Err() != nil {
 		t.result.fail(notRun(context.Cause(ctx)), nil)
-		t.ended()
+		t.skipped()
 		return t, false
 	}
 	// The task listens to its own future before anyone else can, so that
@@ -135,8 +135,17 @@ type task[T any] struct {
 func (t *task[T]) links() *qlinks { return &t.q }
 
 // run runs fn on the calling goroutine, unless the future was completed or
-// the parent context ended first, and returns once the future is done.
-func (t *task[T]) run() {
+// the parent context ended first, and returns once the future is done. A
+// pool's worker runs it with labels set: the profiler labels of the task's
+// context, for fn and for the callbacks that completing its future runs.
+func (t *task[T]) run(labels bool) {
+	if labels {
+		pprof.SetGoroutineLabels(t.parent)
+		defer pprof.SetGoroutineLabels(context.Background())
+	}
+	// Deferred, so that it also runs when a callback of the future, run by
+	// this goroutine, calls runtime.Goexit.
+	defer t.finish()
 	switch {
 	case t.result.claimed():
 		// Completed before it started (Cancel, or its context's AfterFunc):
@@ -146,14 +155,13 @@ func (t *task[T]) run() {
 	default:
 		t.execute()
 	}
-	t.finish()
 }
 
 // execute runs fn with a child context and completes the future with its
-// result. A pool's task runs with the profiler labels of its context.
+// result.
 func (t *task[T]) execute() {
 	ctx, cancel := context.WithCancel(t.parent)
-	pooled := t.start(cancel)
+	t.start(cancel)
 	// A completion that fired t before start saw no cancel to call; it
 	// claimed the future before it fired, so we see that here. Otherwise
 	// fire, whenever the future completes, takes cancel and calls it.
@@ -162,10 +170,6 @@ func (t *task[T]) execute() {
 		t.setCancel(nil) // fire may have come and gone
 		return           // completed as fn was about to start: no need to run it
 	}
-	if pooled {
-		pprof.SetGoroutineLabels(ctx)
-		defer pprof.SetGoroutineLabels(context.Background())
-	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -173,7 +177,6 @@ func (t *task[T]) execute() {
 			// goroutine is ending, but the future must not stay pending.
 			cancel()
 			t.complete(t.result.zero(), errGoexit, captureTraceback(0))
-			t.finish()
 		}
 	}()
 	v, err, tb := callWith(t.fn, ctx)
@@ -195,16 +198,13 @@ func (t *task[T]) complete(v T, err error, tb *Traceback) {
 	drain(d)
 }
 
-// start hands fire the function that cancels fn's context, as fn starts,
-// and reports whether the task came from a pool, which no longer needs to
-// be told when the future completes.
-func (t *task[T]) start(cancel context.CancelFunc) (pooled bool) {
+// start hands fire the function that cancels fn's context, as fn starts;
+// a pool no longer needs to be told when the future completes.
+func (t *task[T]) start(cancel context.CancelFunc) {
 	t.result.mu.Lock()
 	t.cancel = cancel
-	pooled = t.pool != nil
 	t.pool = nil
 	t.result.mu.Unlock()
-	return pooled
 }
 
 // finish returns once the future is done, and then lets go of fn and the
@@ -215,6 +215,13 @@ func (t *task[T]) start(cancel context.CancelFunc) (pooled bool) {
 func (t *task[T]) finish() {
 	t.result.awaitDone()
 	t.fn, t.parent = nil, nil // read only by this goroutine, and by nothing after this
+	t.ended()
+}
+
+// skipped lets go of fn and the parent context of a task that will never
+// run, and tells its group.
+func (t *task[T]) skipped() {
+	t.fn, t.parent = nil, nil
 	t.ended()
 }
 
@@ -248,8 +255,7 @@ func (t *task[T]) fire(*Future[T]) drainer {
 		cancel()
 	}
 	if pool != nil && pool.drop(&t.q) {
-		t.fn, t.parent = nil, nil // no worker will run it now
-		t.ended()
+		t.skipped() // no worker will run it now
 	}
 	return nil
 }

@@ -31,11 +31,10 @@ var (
 //
 // If the returned future is completed by someone else first (Cancel,
 // SetResult, SetException), fn is not run, and a pending f lets go of the
-// continuation and fn at once. (If callbacks or continuations were
-// registered on the returned future before that, f lets go of them the next
+// continuation and fn at once. (If a ContinueWith, Then or Recover was
+// chained on the returned future before that, f lets go of them the next
 // time its list of callbacks would grow instead, so that a chain pays
-// nothing for this; however many requests cancel their continuations of a
-// long-lived f, it holds at most twice the live ones.)
+// nothing for this.)
 //
 // ContinueWith never blocks and starts no goroutine; completing a chain of
 // any length uses a constant amount of stack. It is safe for concurrent use
@@ -55,7 +54,9 @@ func ContinueWith[T, U any](f *Future[T], fn func(*Future[T]) (U, error)) *Futur
 func continueWith[T, U any, S step[T, U]](f *Future[T], step S) *Future[U] {
 	c := &link[T, U, S]{src: f, step: step}
 	c.result.first = (*linkHook[T, U, S])(c) // the result is not published yet
-	drain(f.subscribe(c))
+	if _, ok := f.register(c, true); !ok {
+		drain(c.fire(f))
+	}
 	return &c.result
 }
 
@@ -64,8 +65,11 @@ func continueWith[T, U any, S step[T, U]](f *Future[T], step S) *Future[U] {
 // parameter, not an interface, so that src fits in the same size class.
 type link[T, U any, S step[T, U]] struct {
 	result Future[U]
-	// src is the future the link listens to, for the result's hook; it is
-	// cleared by the hook, or by fire once the hook can no longer read it.
+	// src is the future the link listens to, for the result's hook. The
+	// hook clears it when it fires, and fire when it completed the result
+	// itself (the hook then fires later, on the same goroutine). A result
+	// completed by someone else after the next link displaced its hook keeps
+	// its done source until it is itself collected.
 	src  *Future[T]
 	step S
 }
@@ -81,7 +85,6 @@ func (c *link[T, U, S]) fire(f *Future[T]) drainer {
 	var none S
 	c.step = none // fire runs once; let fn's captures be collected
 	if c.result.claimed() {
-		c.dropSrc(false)
 		return nil // completed by someone else: fn is not run
 	}
 	returned := false
@@ -89,18 +92,10 @@ func (c *link[T, U, S]) fire(f *Future[T]) drainer {
 	v, err, tb := step.run(f)
 	returned = true
 	won, d := c.result.settle(v, err, tb)
-	c.dropSrc(won)
-	return d
-}
-
-// dropSrc lets go of the source, which is done, unless the result's hook
-// may still read it on another goroutine: it may unless this goroutine
-// completed the result (and drains the hook itself, later) or a
-// registration on the result displaced the hook.
-func (c *link[T, U, S]) dropSrc(won bool) {
-	if won || c.result.state.Load()&stateWaiters != 0 {
-		c.src = nil
+	if won {
+		c.src = nil // see src
 	}
+	return d
 }
 
 // swept reports whether c's result was completed by someone else, and then
@@ -114,12 +109,12 @@ func (c *link[T, U, S]) swept() bool {
 	return true
 }
 
-// linkHook is a link seen as the hook in its result's inline slot, where it
-// stays until someone registers on the result and takes the slot. If the
-// result is completed by someone else before that, the hook takes the link
-// back from its source, if still pending, and drops the step. It costs a
-// chain nothing (the next link displaces it); a displaced hook leaves the
-// link to its source's sweep.
+// linkHook is a link seen as the hook in its result's inline slot: the
+// result's first listener, unless the next link of a chain displaces it
+// (see register). If the result is completed by someone else, the hook
+// takes the link back from its source, if still pending, and drops the
+// step. It costs a chain nothing; a displaced hook leaves the link to its
+// source's sweep.
 type linkHook[T, U any, S step[T, U]] link[T, U, S]
 
 func (h *linkHook[T, U, S]) fire(*Future[U]) drainer {

@@ -146,8 +146,10 @@ func (g *Group) Wait() error {
 	for g.running > 0 {
 		g.idle.Wait()
 	}
+	// Canceled before mu is released, so that no Fork slips in to run, and
+	// fail, between the last function's return and the end of the group.
 	err := g.err
-	g.mu.Unlock()
 	g.cancel(err) // with a nil err, the cause is context.Canceled
+	g.mu.Unlock()
 	return err
 }

@@ -289,6 +289,19 @@ func startTracked(start func(context.Context, func(context.Context) (int, error)
 	return f, inCtx, inFn
 }
 
+// letsGo starts a tracked task with start, waits for its future, checks its
+// error, and fails the test unless the done future lets go of the task's
+// context and function.
+func letsGo(t *testing.T, start func(context.Context, func(context.Context) (int, error)) *future.Future[int], check func(error)) {
+	t.Helper()
+	f, inCtx, inFn := startTracked(start)
+	_, err := await(t, f)
+	check(err)
+	collected(t, inCtx, "the context of a done task")
+	collected(t, inFn, "the function of a done task")
+	runtime.KeepAlive(f)
+}
+
 // TestDoneTaskDropsItsContextAndFunction: the future of a GoContext or
 // Submit task, once the task is over, keeps neither the request's context
 // (and its values) nor the function alive, whether the function ran or was
@@ -298,12 +311,7 @@ func TestDoneTaskDropsItsContextAndFunction(t *testing.T) {
 	for _, s := range svcStarters() {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
-			f, inCtx, inFn := startTracked(s.start)
-			_, err := await(t, f)
-			require.NoError(t, err)
-			collected(t, inCtx, "the context of a done task")
-			collected(t, inFn, "the function of a done task")
-			runtime.KeepAlive(f)
+			letsGo(t, s.start, func(err error) { require.NoError(t, err) })
 		})
 	}
 	t.Run("Submit canceled in the queue", func(t *testing.T) {

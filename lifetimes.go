@@ -22,7 +22,7 @@ func (f *Future[T]) OnDone(cb func(*Future[T])) (stop func() bool) {
 	if cb == nil {
 		panic("future: OnDone called with a nil callback")
 	}
-	id, ok := f.register(callback[T](cb))
+	id, ok := f.register(callback[T](cb), false)
 	if !ok {
 		callback[T](cb).fire(f)
 		return stopDone
@@ -57,12 +57,13 @@ type slot[T any] struct {
 const keepSlots = 64
 
 // add appends l and returns its id. Before the slots would grow, it sweeps
-// listeners that no longer matter and compacts, so that a list whose
-// listeners come and go reuses its space instead of growing.
+// listeners that no longer matter and, if that leaves a quarter of the
+// slots dead, compacts instead of growing: a list whose listeners come and
+// go reuses its space, and each slot is compacted away O(1) times.
 func (ls *listeners[T]) add(l listener[T]) uint64 {
 	if len(ls.slots) == cap(ls.slots) && len(ls.slots) > 0 {
 		ls.sweep()
-		if ls.dead > 0 {
+		if 4*ls.dead >= len(ls.slots) {
 			ls.compact()
 		}
 	}
@@ -164,10 +165,15 @@ func (ls *listeners[T]) sweep() {
 
 // register adds l to f's listeners and returns the id of the registration;
 // ok is false, and nothing is added, if f is already done. The first
-// registration takes the inline slot, with id 0, displacing the hook a
-// continuation may have left there; the slot is never filled again, so ids
-// are never reused and a stale removal cannot take another registration.
-func (f *Future[T]) register(l listener[T]) (id uint64, ok bool) {
+// registration takes the inline slot, with id 0; the slot is never filled
+// again, so ids are never reused and a stale removal cannot take another
+// registration.
+//
+// A continuation's result may hold its continuation's hook in the inline
+// slot (see link). The next link of a chain (link set) displaces it, so that
+// a chain pays nothing for it; any other registration leaves it there,
+// as if it were the first registration, and goes after it.
+func (f *Future[T]) register(l listener[T], link bool) (id uint64, ok bool) {
 	s := f.state.Load()
 	if s&stateDone != 0 {
 		return 0, false
@@ -175,19 +181,21 @@ func (f *Future[T]) register(l listener[T]) (id uint64, ok bool) {
 	f.mu.Lock()
 	// stateWaiters is set only while stateDone is clear: a completer that
 	// sets stateDone after this sees it and takes mu before it looks at the
-	// listeners; one that set it before is seen here, and l is fired by the
-	// caller instead.
+	// listeners (so from here on they are ours to read and write); one that
+	// set it before is seen here, and l is fired by the caller instead.
 	for !f.state.CompareAndSwap(s, s|stateWaiters) {
 		if s = f.state.Load(); s&stateDone != 0 {
 			f.mu.Unlock()
 			return 0, false
 		}
 	}
-	if s&stateWaiters == 0 {
+	if s&stateWaiters == 0 && (f.first == nil || link) {
 		f.first = l
 	} else {
 		if f.rest == nil {
 			f.rest = &listeners[T]{next: 1}
+		} else if len(f.rest.slots) == cap(f.rest.slots) {
+			f.sweepFirst() // the list is about to be swept; the inline slot too
 		}
 		id = f.rest.add(l)
 	}
@@ -195,10 +203,18 @@ func (f *Future[T]) register(l listener[T]) (id uint64, ok bool) {
 	return id, true
 }
 
+// sweepFirst empties the inline slot if it holds a continuation that no
+// longer matters (see sweepable). f.mu is held and f is pending.
+func (f *Future[T]) sweepFirst() {
+	if sw, ok := f.first.(sweepable); ok && sw.swept() {
+		f.first = nil
+	}
+}
+
 // subscribe adds l to f's listeners. If f is already done, it fires l at once
 // and returns what l returned.
 func (f *Future[T]) subscribe(l listener[T]) drainer {
-	if _, ok := f.register(l); ok {
+	if _, ok := f.register(l, false); ok {
 		return nil
 	}
 	return l.fire(f)

@@ -50,7 +50,7 @@ type Pool struct {
 type job interface {
 	// run runs the function, unless its future is already done, and
 	// returns once the future is done.
-	run()
+	run(labels bool)
 	// expire fails the job, whose context ended with cause before it
 	// started.
 	expire(cause error)
@@ -146,7 +146,7 @@ func submitTask[T any](p *Pool, ctx context.Context, fn func(context.Context) (T
 	if ok {
 		t.pool = p
 		if !p.push(t, ctx, done) {
-			t.ended()
+			t.skipped()
 		}
 	}
 	return &t.result
@@ -251,7 +251,7 @@ func (p *Pool) work() {
 		p.running++
 		p.mu.Unlock()
 		running = true
-		j.run() // returns once the job's future is done
+		j.run(true) // returns once the job's future is done
 		running = false
 		p.mu.Lock()
 		p.running--
@@ -376,8 +376,21 @@ func (p *Pool) expire(w *watch, cause error) {
 	p.mu.Unlock()
 	// Outside the lock: failing a job runs its callbacks, and its listener
 	// takes it out of the queue.
-	for _, j := range queued {
-		j.expire(cause)
+	expireFrom(queued, cause)
+}
+
+// expireFrom fails jobs in turn with cause. If a callback calls
+// runtime.Goexit, the deferred call fails the rest before the goroutine
+// ends.
+func expireFrom(jobs []job, cause error) {
+	i := 0
+	defer func() {
+		if i < len(jobs) {
+			expireFrom(jobs[i+1:], cause)
+		}
+	}()
+	for ; i < len(jobs); i++ {
+		jobs[i].expire(cause)
 	}
 }
 

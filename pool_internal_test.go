@@ -14,7 +14,7 @@ type numberedJob struct {
 	q qlinks
 }
 
-func (*numberedJob) run()             {}
+func (*numberedJob) run(bool)         {}
 func (*numberedJob) expire(error)     {}
 func (j *numberedJob) links() *qlinks { return &j.q }
 

@@ -1,6 +1,7 @@
 package future_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -327,4 +328,42 @@ func TestGoexitInUserFunction(t *testing.T) {
 		})
 	}
 	assert.Contains(t, logs.String(), "future: callback called runtime.Goexit")
+}
+
+// TestGroupWaitSurvivesGoexitInACallback: a callback or continuation that
+// calls runtime.Goexit on the goroutine of a group's function (after the
+// function returned) still lets the group count the function out, so Wait
+// returns.
+func TestGroupWaitSurvivesGoexitInACallback(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		pool *future.Pool
+		hook func(f *future.Future[int])
+	}{
+		{"callback, own goroutine", nil, func(f *future.Future[int]) {
+			f.AddDoneCallback(func(*future.Future[int]) { runtime.Goexit() })
+		}},
+		{"continuation, own goroutine", nil, func(f *future.Future[int]) {
+			future.ContinueWith(f, func(*future.Future[int]) (int, error) { runtime.Goexit(); return 0, nil })
+		}},
+		{"callback, pool worker", future.NewPool(1), func(f *future.Future[int]) {
+			f.AddDoneCallback(func(*future.Future[int]) { runtime.Goexit() })
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := future.NewGroup(context.Background(), tt.pool)
+			release := make(chan struct{})
+			f := future.Fork(g, func(context.Context) (int, error) { <-release; return 1, nil })
+			tt.hook(f)
+			close(release)
+			waited := make(chan error)
+			go func() { waited <- g.Wait() }()
+			assert.NoError(t, receive(t, waited))
+			_, err := await(t, f)
+			assert.NoError(t, err)
+		})
+	}
 }
