@@ -3,11 +3,12 @@ package future
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // Flights coalesces concurrent calls for the same key into one run of a
 // function, as golang.org/x/sync/singleflight does, with futures and with
-// cancellation done right: each caller gets a future of its own, a caller
+// cancellation done right: each caller gets a [Future] of its own, a caller
 // whose context ends leaves without disturbing the others, and the shared
 // run is canceled only when every caller has left.
 //
@@ -17,40 +18,43 @@ type Flights[K comparable, V any] struct {
 	mu sync.Mutex
 	// m holds the run each key's callers join, while it is in flight and
 	// someone still waits for it; a run that ends, that every caller has
-	// left or that Forget detached is no longer here.
+	// left or that Forget detached is no longer here. mu guards it, and
+	// the callers of every run.
 	m map[K]*flight[K, V]
 }
 
 // Do returns a future of the outcome of fn run for key, sharing a run
 // already in flight for key if there is one: concurrent calls with the same
-// key run fn once, and each gets a future of its own. Do never blocks; fn
-// runs on a goroutine of its own, started by the call that starts the run.
-// The fn of a call that joins a run is not used.
+// key run fn once, and each gets a future of its own. Do never blocks (it
+// waits only for a lock held for a few instructions, as singleflight does);
+// fn runs on a goroutine of its own, started by the call that starts the
+// run; the fn of a call that joins a run is not used.
 //
 // fn's context carries the values of the ctx of the call that started the
-// run, but not its deadline or cancellation (as context.WithoutCancel): the
-// run belongs to no caller in particular. That context is canceled when
+// run, but not its deadline or cancellation (as [context.WithoutCancel]):
+// the run belongs to no caller in particular. That context is canceled when
 // every caller's future is done (the last one out), and when fn returns.
 //
-// A caller's future fails with context.Cause(ctx) as soon as its ctx ends,
-// and a completion of it by anyone (Cancel, say) concerns it alone: the
-// other callers keep waiting and the run goes on. A caller whose future is
-// done has left the run and the run keeps nothing of it. A run that every
-// caller has left is detached from key at once, so a later Do starts a new
-// run and never joins one that is being abandoned. If ctx is already done,
-// Do neither starts nor joins a run: its future has already failed with
-// context.Cause(ctx).
+// A caller's future fails with [context.Cause] of its ctx, with no
+// traceback, as soon as that ctx ends, and a completion of it by anyone
+// ([Future.Cancel], say) concerns it alone: the other callers keep waiting
+// and the run goes on. A caller whose future is done has left the run, and
+// the run keeps nothing of it. A run that every caller has left is detached
+// from key at once, so a later Do starts a new run and never joins one that
+// is being abandoned. If ctx is already done, Do neither starts nor joins a
+// run: its future has already failed with context.Cause(ctx).
 //
 // When fn returns, key is free again (nothing is cached: the next Do starts
 // a new run) and every caller still waiting gets fn's outcome: its value, or
 // its error with the traceback the run recorded. A panic in fn reaches every
-// caller as a *PanicError with the panic's stack as its traceback.
+// caller as a [*PanicError] with the panic's stack as its traceback.
 //
 // Callbacks registered on a caller's future run as on any future: on fn's
-// goroutine once fn returns, or on the goroutine that ended the caller's
-// ctx (a context.AfterFunc goroutine) or otherwise completed the future
-// first. A caller's future, once done, keeps neither fn nor any context
-// alive.
+// goroutine once fn returns (the callers' in the order they joined, unless
+// some left), or on the goroutine that completed the future first: the one
+// that called Cancel, or, when the caller's ctx ends, the goroutine
+// [context.AfterFunc] starts. A caller's future, once done, keeps neither fn
+// nor any context alive.
 //
 // Calling Do from fn with the same key joins the run itself, so waiting for
 // that future from fn deadlocks, as with singleflight. Do panics if s, ctx
@@ -70,6 +74,12 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		c.result.fail(context.Cause(ctx), nil)
 		return &c.result
 	}
+	c.watched = ctx.Done() != nil
+	// The caller listens to its own future first, so that whoever
+	// completes it, the caller leaves the run before any callback runs. A
+	// fresh future: this only queues the listener.
+	c.result.subscribe(leaver[K, V]{c})
+
 	s.mu.Lock()
 	f := s.m[key]
 	start := f == nil
@@ -80,34 +90,29 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		}
 		s.m[key] = f
 	}
-	f.callers++
+	c.run, c.slot = f, len(f.waiting)
+	f.waiting = append(f.waiting, c)
 	s.mu.Unlock()
 
-	c.run = f
-	// The caller listens to its own future first, so that whoever
-	// completes it, the caller leaves the run before any callback runs. A
-	// fresh future: this only queues the listener.
-	c.result.subscribe(leaver[K, V]{c})
 	if start {
 		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		// Set before the count can fall to zero: this call counts until
-		// it leaves, which it cannot do before the run starts or Do
-		// returns.
+		// Set before the run can end or lose its last caller: this caller
+		// waits for it until the run starts, or Do returns.
 		f.cancel = cancel
 		go f.run(runCtx, fn)
 	}
-	drain(f.result.subscribe(c)) // fires c at once if the run has ended
-	if ctx.Done() != nil {
+	if c.watched {
 		c.watch(ctx)
 	}
 	return &c.result
 }
 
-// Forget detaches the run in flight for key, if any, so that the next Do
-// for key starts a new run instead of joining it. The detached run goes on
-// for the callers it has: they still get its outcome, and it is canceled
-// when they have all left. Forget never blocks and is safe for concurrent
-// use. It panics if s is nil.
+// Forget detaches the run in flight for key, if any, so that the next
+// [Flights.Do] for key starts a new run instead of joining it; use it when
+// what the run reads has changed. The detached run goes on for the callers it has: they
+// still get its outcome, and its context is canceled when they have all
+// left. Forget never blocks and is safe for concurrent use. It panics if s
+// is nil.
 func (s *Flights[K, V]) Forget(key K) {
 	if s == nil {
 		panic("future: Forget called on a nil *Flights")
@@ -117,18 +122,23 @@ func (s *Flights[K, V]) Forget(key K) {
 	s.mu.Unlock()
 }
 
-// flight is one run of a function for a key: its outcome, and the count of
-// callers still waiting for it.
+// flight is one run of a function for a key and the callers waiting for
+// it. The callers are in a slice guarded by the Flights' lock, as
+// singleflight keeps its callers' channels: joining, leaving and the end of
+// the run each take that lock once, and no lock of the run's own.
 type flight[K comparable, V any] struct {
-	result Future[V]
-	s      *Flights[K, V]
-	key    K
-	// callers counts the callers that have not left; s.mu guards it. It
-	// only falls once the run is detached from key (a count of zero is
-	// detached at once), so a run nobody waits for can never gain one.
-	callers int
-	// cancel cancels fn's context. It is set before any caller can leave
-	// and never changes after.
+	s   *Flights[K, V]
+	key K
+	// waiting holds the callers that have not left, each at its slot; the
+	// run hands its outcome to those still here when it ends. s.mu guards
+	// it. When it empties the run is detached from key at once, so a run
+	// nobody waits for never gains a caller.
+	waiting []*caller[K, V]
+	// ended is set, under s.mu, when the run has taken waiting to hand
+	// over its outcome; a caller that sees it has nothing to leave.
+	ended atomic.Bool
+	// cancel cancels fn's context. It is set before the run can end or
+	// lose its last caller, and never changes after.
 	cancel context.CancelFunc
 }
 
@@ -151,56 +161,69 @@ func (f *flight[K, V]) run(ctx context.Context, fn func(context.Context) (V, err
 
 // finish ends the run with the given outcome: fn's context is canceled and
 // the key freed before any caller sees the outcome, so a caller that calls
-// Do again on seeing it starts a new run.
+// Do again on seeing it starts a new run. Then each caller still waiting
+// gets the outcome, and its callbacks run, in turn.
 func (f *flight[K, V]) finish(v V, err error, tb *Traceback) {
 	f.cancel()
-	f.detach()
-	f.result.complete(v, err, tb) // settles each waiting caller in turn
-}
-
-// detach frees f's key if f still holds it.
-func (f *flight[K, V]) detach() {
 	s := f.s
 	s.mu.Lock()
 	if s.m[f.key] == f {
 		delete(s.m, f.key)
 	}
+	waiting := f.waiting
+	f.waiting = nil
+	f.ended.Store(true)
 	s.mu.Unlock()
+	for _, c := range waiting {
+		c.result.complete(v, err, tb) // false for a caller leaving right now
+	}
 }
 
-// leave counts one caller out; the last one out detaches the run and
-// cancels its context.
-func (f *flight[K, V]) leave() {
+// drop takes c, which is leaving, off the callers waiting for the run,
+// unless the run has ended; the last one out detaches the run from its key
+// and cancels its context.
+func (f *flight[K, V]) drop(c *caller[K, V]) {
 	s := f.s
 	s.mu.Lock()
-	f.callers--
-	last := f.callers == 0
-	if last && s.m[f.key] == f {
+	if f.ended.Load() {
+		s.mu.Unlock() // the run ended as c was leaving: it has let go of c
+		return
+	}
+	last := len(f.waiting) - 1
+	moved := f.waiting[last]
+	f.waiting[c.slot], moved.slot = moved, c.slot
+	f.waiting[last] = nil // c's slot keeps nothing of c
+	f.waiting = f.waiting[:last]
+	if cap(f.waiting) > 16 && last < cap(f.waiting)/4 {
+		f.waiting = append([]*caller[K, V](nil), f.waiting...) // give back what a burst of callers left
+	}
+	empty := last == 0
+	if empty && s.m[f.key] == f {
 		delete(s.m, f.key)
 	}
 	s.mu.Unlock()
-	if last {
+	if empty {
 		f.cancel()
 	}
 }
 
 // caller is one Do call's share in a run: its future, and what it needs to
-// leave the run early. It is the listener that hands it the run's outcome.
+// leave the run early.
 type caller[K comparable, V any] struct {
 	result Future[V]
 	// run is the flight the caller waits for, until it leaves; only Do
 	// (before anyone else can see the caller) and leave touch it.
 	run *flight[K, V]
-	// stop removes the context.AfterFunc that fails the future when the
-	// caller's context ends; nil if there is none or once it is done with.
-	// result.mu guards it: Do sets it as leave may be taking it.
+	// slot is the caller's index in run.waiting; s.mu guards it.
+	slot int
+	// watched records that the caller's context can end, so that the
+	// future has a context.AfterFunc to stop when it is done. Set before
+	// anyone else can see the caller.
+	watched bool
+	// stop removes that context.AfterFunc; nil before it is set and once
+	// it is done with. result.mu guards it: Do sets it as leave may be
+	// taking it.
 	stop func() bool
-}
-
-// fire hands the run's outcome, traceback included, to the caller.
-func (c *caller[K, V]) fire(run *Future[V]) drainer {
-	_, d := c.result.settle(run.value, run.err(), run.tb())
-	return d
 }
 
 // watch fails the caller's future with context.Cause(ctx) when ctx ends,
@@ -230,19 +253,19 @@ func (c *caller[K, V]) takeStop() func() bool {
 
 // leave runs once c's future is done, whoever completed it: the caller's
 // context no longer watches it, and a caller that leaves before the run
-// ends takes itself off the run's listeners and counts itself out. After
-// it, the future refers to neither the run nor the context.
+// ends takes itself off the run's callers. After it, the future refers to
+// neither the run nor the context.
 func (c *caller[K, V]) leave() {
-	if stop := c.takeStop(); stop != nil {
-		stop()
+	if c.watched {
+		if stop := c.takeStop(); stop != nil {
+			stop()
+		}
 	}
 	f := c.run
 	c.run = nil
-	if f.result.Done() {
-		return // the run ended: nothing to leave
+	if !f.ended.Load() {
+		f.drop(c)
 	}
-	f.result.unsubscribe(c)
-	f.leave()
 }
 
 // leaver is the first listener on a caller's own future.

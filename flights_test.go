@@ -662,3 +662,25 @@ func TestFlightsRacingCallersAndLeavers(t *testing.T) {
 	assert.Equal(t, started.Load(), ended.Load(), "every run ended")
 	t.Logf("%d runs for %d calls", started.Load(), goroutines*each)
 }
+
+// TestFlightsLeavingIsConstantTime: 50,000 callers of one run leave in the
+// order they came, the worst order for a search from the newest; each leaves
+// in constant time (with a search it took seconds).
+func TestFlightsLeavingIsConstantTime(t *testing.T) {
+	t.Parallel()
+	var s future.Flights[string, int]
+	b := newBackend()
+	fs := make([]*future.Future[int], 50_000)
+	for i := range fs {
+		fs[i] = s.Do(context.Background(), "k", b.fn)
+	}
+	runCtx := receive(t, b.ctxs)
+	start := time.Now()
+	for _, f := range fs {
+		f.Cancel()
+	}
+	took := time.Since(start)
+	t.Logf("%d callers left in %v", len(fs), took)
+	assert.Less(t, took, 2*time.Second, "callers leave in constant time")
+	require.ErrorIs(t, runCtx.Err(), context.Canceled)
+}
