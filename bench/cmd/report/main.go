@@ -81,7 +81,7 @@ var missed = map[string]string{
 		"Do costs less than DoChan (1,000 calls that find their futures done when they read them take about three quarters of singleflight's time), " +
 		"but a caller that waits pays for what makes its future its own: the listener that takes it out of the run if it leaves, registered on its " +
 		"future and fired when the run completes it (a lock pair each), and the done channel Result makes, under the future's lock, when it finds " +
-		"the future pending: about 12 atomic operations a caller where singleflight needs 6. Three experiments did not move the ratio: registering " +
+		"the future pending: 16 atomic operations a caller, counting the channel's, where singleflight needs 6. Three experiments did not move the ratio: registering " +
 		"the listener without the lock, making the done channel in Do, and GOGC=off (so it is not the 50 bytes more a caller allocates).",
 	"W1 ≤ 0.85× the floor": "W1 is two allocations' worth of work; on a loaded machine its spread is wide: compare the confidence interval in the benchstat section.",
 }
