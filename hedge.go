@@ -9,36 +9,37 @@ import (
 )
 
 // Hedge runs fn as a hedged request ("The Tail at Scale", Dean and Barroso,
-// 2013) and returns a future of the first success: attempt 0 starts at
+// 2013) and returns a future of the first success. Attempt 0 starts at
 // once; while no attempt has succeeded, the next one starts when delay has
 // passed since the last one started, or at once when every attempt started
 // so far has failed, up to attempts in all. A delay of about the 95th
 // percentile of fn's latency buys a much shorter tail for a few percent more
-// calls. fn receives the attempt's number, from 0, so that it can choose a
+// calls. fn gets the attempt's number, from 0, so that it can pick a
 // replica.
 //
-// Every attempt runs on a goroutine of its own with a child of ctx, and
-// returns when it returns: the first success completes the future with its
-// value and cancels the contexts of the other attempts, whose outcomes are
-// then discarded. If no attempt succeeds, the future fails once every
-// started attempt has returned, with their errors joined in start order
-// (errors.Join, so errors.Is and errors.As see each one), and with the
-// traceback of the first attempt, in start order, that recorded one (a
-// panic). A panic in fn fails that attempt with a *PanicError, as in Go.
+// Every attempt runs on a goroutine of its own with a child of ctx. The
+// first success completes the future with its value and cancels the other
+// attempts' contexts; their outcomes are discarded. If no attempt succeeds,
+// the future fails once every started attempt has returned, with their
+// errors joined in start order by [errors.Join] (so [errors.Is] and
+// [errors.As] see each one), and with the traceback of the first attempt,
+// in start order, that recorded one: a panic in fn fails its attempt with a
+// [*PanicError], as in [Go].
 //
 // When ctx ends, no new attempt starts, and the attempts running see their
-// context end; the future waits for them to return, as errgroup does. If ctx
-// is already done, no attempt starts and the future has already failed with
-// context.Cause(ctx). Cancel on the future, or any other completion, cancels
-// every attempt's context and stops the timer.
+// context end; the future waits for them to return, as [GoContext] does. If
+// ctx is already done, no attempt starts and the future has already failed
+// with [context.Cause] of ctx. [Future.Cancel] on the future, or any other
+// completion of it, cancels every attempt's context and stops the timer.
 //
-// Hedge never blocks. It starts no goroutine but the attempts' and sets one
-// timer (time.AfterFunc) while another attempt may start. Callbacks
+// Hedge never blocks. It starts no goroutine but the attempts', and keeps one
+// timer ([time.AfterFunc]) while another attempt may start. Callbacks
 // registered on the future run on the goroutine of the attempt that
 // completes it (the winner, or the last to fail) or on the goroutine that
-// completed it first. Once the future is done, it keeps neither fn nor ctx
-// alive. Hedge panics, with a message starting "future: ", if ctx or fn is
-// nil, attempts is less than 1 or delay is negative.
+// completed it first, such as the caller of Cancel. Once the future is done,
+// it keeps neither fn nor ctx alive. Hedge is safe for concurrent use. It
+// panics, with a message starting "future: ", if ctx or fn is nil, attempts
+// is less than 1 or delay is negative.
 func Hedge[T any](ctx context.Context, delay time.Duration, attempts int, fn func(ctx context.Context, attempt int) (T, error)) *Future[T] {
 	switch {
 	case ctx == nil:
