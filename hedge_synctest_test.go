@@ -94,12 +94,12 @@ func TestHedgeStartsTheNextAfterTheDelay(t *testing.T) {
 		started, _ := r.seen()
 		assert.Equal(t, map[int]time.Duration{0: 0}, started, "attempt 0 starts at once")
 
-		time.Sleep(100*ms - 1)
+		time.Sleep(100*ms - time.Nanosecond)
 		synctest.Wait()
 		started, _ = r.seen()
 		assert.Len(t, started, 1, "attempt 1 waits for the delay")
 
-		time.Sleep(1)
+		time.Sleep(time.Nanosecond)
 		synctest.Wait()
 		started, _ = r.seen()
 		assert.Equal(t, map[int]time.Duration{0: 0, 1: 100 * ms}, started)
