@@ -96,8 +96,9 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 
 	if start {
 		runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		// Set before the run can end or lose its last caller: this caller
-		// waits for it until the run starts, or Do returns.
+		// Set before the run can end or lose its last caller: the run has
+		// not started, and this caller cannot leave before Do returns or
+		// watches its ctx.
 		f.cancel = cancel
 		go f.run(runCtx, fn)
 	}
@@ -109,10 +110,10 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 
 // Forget detaches the run in flight for key, if any, so that the next
 // [Flights.Do] for key starts a new run instead of joining it; use it when
-// what the run reads has changed. The detached run goes on for the callers it has: they
-// still get its outcome, and its context is canceled when they have all
-// left. Forget never blocks and is safe for concurrent use. It panics if s
-// is nil.
+// what the run reads has changed. The detached run goes on for the callers
+// it has: they still get its outcome, and its context is canceled when they
+// have all left. Forget never blocks and is safe for concurrent use. It
+// panics if s is nil.
 func (s *Flights[K, V]) Forget(key K) {
 	if s == nil {
 		panic("future: Forget called on a nil *Flights")
