@@ -68,8 +68,9 @@
 // once on the registering goroutine.
 // When a continuation completes its own future, that future's callbacks run
 // before the next callback of the first one, just as nested calls would.
-// No goroutine is started for any of it: only Go, GoContext and a Pool's
-// workers start goroutines (see "Cancellation, contexts and the pool").
+// No goroutine is started for any of it: only Go, GoContext, a Pool's
+// workers, Flights and Hedge start goroutines, each to run a function (see
+// "Cancellation, contexts and the pool" and "Shared and hedged work").
 //
 // Completion is iterative: completing the head of a chain of a million
 // continuations, or of deeply nested flattened futures or Combines, runs
@@ -148,13 +149,58 @@
 // every one of its functions has returned.
 //
 // The package itself starts goroutines only in Go, GoContext, Fork without
-// a pool and a Pool's workers. The standard library starts two more kinds,
-// each only when it fires: time.AfterFunc's goroutine completes an expiring
-// WithTimeout, and a context.AfterFunc goroutine fails a Pool's queued
-// functions when their context ends, for whatever reason, while every
-// worker is busy (for a context type of its own that context.AfterFunc
+// a pool, a Pool's workers, a Flights run and Hedge's attempts. The
+// standard library starts two more kinds, each only when it fires:
+// time.AfterFunc's goroutine completes an expiring WithTimeout and starts a
+// Hedge's next attempt, and a context.AfterFunc goroutine fails a Pool's
+// queued functions when their context ends, for whatever reason, while
+// every worker is busy, and fails the future of a Flights caller whose
+// context ends (for a context type of its own that context.AfterFunc
 // cannot hook into, that goroutine waits while the context has work
-// queued).
+// queued or callers waiting).
+//
+// # Shared and hedged work
+//
+// Flights coalesces concurrent calls for the same key into one run of a
+// function, as golang.org/x/sync/singleflight does, but each caller gets a
+// future of its own. A caller whose context ends, or who cancels its
+// future, leaves alone; the run, whose context keeps the first caller's
+// values but not its deadline, is canceled only when its last caller
+// leaves, and a run every caller has left is never joined again. When the
+// run ends, the callers still waiting get its outcome and nothing is kept:
+//
+//	var users future.Flights[int, User]
+//	u, err := users.Do(ctx, id, func(ctx context.Context) (User, error) {
+//		return db.LoadUser(ctx, id) // once for all the concurrent callers
+//	}).Result()
+//
+// Hedge is the hedged request of "The Tail at Scale" (Dean and Barroso,
+// 2013): attempt 0 starts at once, the next when delay has passed (or as
+// soon as every attempt so far has failed), up to a number of attempts; the
+// first success completes the future and cancels the others:
+//
+//	row := future.Hedge(ctx, 10*time.Millisecond, 2, func(ctx context.Context, attempt int) (Row, error) {
+//		return replicas[attempt].Get(ctx, key)
+//	})
+//
+// Where they differ from what Go and other ecosystems offer:
+//
+//	singleflight Group.DoChan     the function gets no context: if it uses the first caller's, that
+//	                              caller's cancellation fails every caller. Flights.Do gives each
+//	                              caller a future and fn a context of its own, canceled when every
+//	                              caller has left; Forget is Group.Forget
+//	Caffeine AsyncCache.get       coalesces too, but hands every caller the same CompletableFuture:
+//	                              one caller's cancel fails it for all, without stopping the load;
+//	                              a success stays cached (Flights caches nothing)
+//	failsafe-go hedgepolicy       hedges after the delay only, and by default the first result,
+//	                              success or error, ends it; Hedge ends early only on a success,
+//	                              starts the next attempt at once when all running ones failed,
+//	                              and joins the errors
+//	gRPC hedgingPolicy            Hedge(ctx, hedgingDelay, maxAttempts, fn) treats every error as
+//	                              non-fatal, but starts the next attempt early only when all running
+//	                              ones failed (gRPC: on each non-fatal status); gRPC also caps
+//	                              attempts at 5, throttles hedging when too many calls fail, and
+//	                              ends at once on a fatal status (with Hedge, cancel ctx from fn)
 //
 // # Lifetimes: nothing outlives its request
 //

@@ -7,7 +7,10 @@
 // this package adds the peers. Each workload is one _test.go file with one
 // Benchmark function whose sub-benchmarks are named lib=NAME: baseline (the
 // floor, or the hand-rolled code the workload replaces), future, errgroup,
-// conc, mo and workiva, each where it has the operation. Adding a workload
-// is adding a file; run.sh runs them all, summarises them with benchstat
-// -col /lib, and cmd/report writes RESULTS.md and chart.svg.
+// conc, mo, workiva and singleflight, each where it has the operation
+// (Flights is measured against singleflight, the code it replaces). Adding
+// a workload is adding a file; run.sh runs them all, summarises them with
+// benchstat -col /lib, and cmd/report writes RESULTS.md and chart.svg. The
+// tail-at-scale simulation (tail_test.go, on fake time) writes
+// results/tail.md, which RESULTS.md embeds.
 package bench

@@ -24,8 +24,8 @@ echo "--- $count rounds of go test -bench -benchtime=$benchtime"
 # workload run one after another, in an order that rotates from round to
 # round, so that a change of load on the machine hits them alike.
 go test -c -o "$tmp/bench.test" .
-workloads=(W1 W2 W3 W4 W5 Go Pool)
-libs=(baseline future workiva mo errgroup conc)
+workloads=(W1 W2 W3 W4 W5 Go Pool Flights)
+libs=(baseline future workiva mo errgroup conc singleflight)
 : >results/raw.txt
 echo "before: $(uptime)" >results/load.txt
 for round in $(seq "$count"); do
@@ -47,6 +47,8 @@ echo "--- benchstat"
 # future against each workload's baseline, with confidence intervals; every
 # library's figures are in results/raw.txt and RESULTS.md.
 go run "$benchstat" -filter '/lib:(baseline OR future) -.name:Held' -col '/lib@(baseline future)' results/raw.txt | tee results/benchstat.txt
+# Flights' baseline is singleflight, the code it replaces.
+go run "$benchstat" -filter '.name:Flights' -col '/lib@(singleflight future)' results/raw.txt | tee -a results/benchstat.txt
 
 echo "--- W6: 1,000,000-link chains, one process per library"
 go build -o "$tmp/chain" ./cmd/chain
@@ -61,6 +63,18 @@ for lib in future recursive mo; do
 	fi
 done
 
+echo "--- tail at scale (fake time: the same figures on every machine; needs Go 1.25 for testing/synctest)"
+TAIL_WRITE=1 go test -run '^TestTailAtScale$' . | tail -1
+
 echo "--- report"
-go run ./cmd/report -raw results/raw.txt -w6 results/w6.txt -benchstat results/benchstat.txt -load results/load.txt -out RESULTS.md -svg chart.svg
+# When and where the figures were measured, so that a report regenerated
+# later from these results says so, not when and where it was regenerated.
+{
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "mhz: $(awk -F: '/cpu MHz/ { printf "%.0f", $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+	echo "cores: $(getconf _NPROCESSORS_ONLN)"
+	echo "go: $(go env GOVERSION)"
+} >results/machine.txt
+go run ./cmd/report -raw results/raw.txt -w6 results/w6.txt -benchstat results/benchstat.txt -load results/load.txt \
+	-tail results/tail.md -machine results/machine.txt -out RESULTS.md -svg chart.svg
 echo "wrote $(pwd)/RESULTS.md and $(pwd)/chart.svg"
