@@ -184,14 +184,17 @@ func (t *task[T]) execute() {
 	t.complete(v, err, tb)
 }
 
-// complete completes the future with fn's outcome. If that fails the
-// future, which nothing else completed first, it fails fn's group too,
-// before the future's callbacks run.
+// complete completes the future with fn's outcome. If fn failed and
+// nothing else has completed the future, it fails fn's group first, so that
+// whoever sees the failure sees the group's context canceled with it (a
+// reader woken between the two could otherwise fork work that would run).
+// A completion racing with fn's return may then win the future after the
+// group has failed: both happened at once, and fn did fail.
 func (t *task[T]) complete(v T, err error, tb *Traceback) {
-	won, d := t.result.settle(v, err, tb)
-	if won && err != nil && t.group != nil {
+	if err != nil && t.group != nil && !t.result.claimed() {
 		t.group.fail(err)
 	}
+	_, d := t.result.settle(v, err, tb)
 	drain(d)
 }
 
