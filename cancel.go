@@ -71,7 +71,8 @@ func goTask[T any](ctx context.Context, fn func(context.Context) (T, error), g *
 // ErrNotRun is wrapped by the error of a future whose function was never
 // run because its context ended first: a function of a [Group] forked
 // after the group failed or was waited for, a [Submit] whose context ended
-// while it was queued, a [GoContext] whose context had already ended. The
+// while it was queued or while it waited for room in the queue
+// ([Pool.SetQueueLimit]), a [GoContext] whose context had already ended. The
 // same error wraps the context's cause, so errors.Is finds both:
 //
 //	if errors.Is(err, future.ErrNotRun) { ... } // skipped, not failed
@@ -95,12 +96,14 @@ func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.cause} }
 // may still run: false if ctx has already ended, in which case its future
 // has failed with ErrNotRun and ctx's cause, and g counts it ended.
 func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error), g *Group) (t *task[T], ok bool) {
-	t = &task[T]{fn: fn, parent: ctx, group: g}
+	t = &task[T]{group: g}
 	if done != nil && ctx.Err() != nil {
+		// fn and ctx are not kept: the future may outlive the request.
 		t.result.fail(notRun(context.Cause(ctx)), nil)
 		t.ended()
 		return t, false
 	}
+	t.fn, t.parent = fn, ctx
 	// The task listens to its own future before anyone else can, so that
 	// its context is canceled before any callback runs: a callback that
 	// waits for fn to return, when fn returns once its context ends, does

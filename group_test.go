@@ -812,3 +812,56 @@ func TestQueueLimitStartsNoGoroutinePerBlockedSubmit(t *testing.T) {
 	}
 	p.Wait()
 }
+
+// TestNotRunFutureDropsItsContextAndFunction: the future of a function
+// that never ran because its context ended first keeps neither the
+// function nor the context alive, as the future of one that ran does not.
+func TestNotRunFutureDropsItsContextAndFunction(t *testing.T) {
+	t.Parallel()
+	ended := func(ctx context.Context) context.Context {
+		ctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return ctx
+	}
+	tests := []struct {
+		name  string
+		start func(t *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int]
+	}{
+		{"GoContext with an ended context", func(_ *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
+			return future.GoContext(ended(ctx), fn)
+		}},
+		{"Submit with an ended context", func(_ *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
+			return future.Submit(future.NewPool(1), ended(ctx), fn)
+		}},
+		{"Fork after Wait", func(_ *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
+			g := future.NewGroup(ctx, nil)
+			g.Wait()
+			return future.Fork(g, fn)
+		}},
+		{"Submit given up waiting for room", func(t *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
+			p, release := busyPool(t, 1)
+			defer close(release)
+			p.SetQueueLimit(0)
+			ctx, cancel := context.WithCancel(ctx)
+			var f *future.Future[int]
+			id, submitted := background(func() { f = future.Submit(p, ctx, fn) })
+			parked(t, id, "(*Pool).push")
+			cancel()
+			receive(t, submitted)
+			return f
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, inCtx, inFn := startTracked(func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
+				return tt.start(t, ctx, fn)
+			})
+			_, err := await(t, f)
+			require.ErrorIs(t, err, future.ErrNotRun)
+			collected(t, inCtx, "the context of a function not run")
+			collected(t, inFn, "a function not run")
+			runtime.KeepAlive(f)
+		})
+	}
+}

@@ -149,6 +149,8 @@ func submitTask[T any](p *Pool, ctx context.Context, fn func(context.Context) (T
 	if ok {
 		t.pool = p
 		if !p.push(t, ctx, done) {
+			// ctx ended while Submit waited for room: fn was never queued.
+			t.fn, t.parent = nil, nil
 			t.ended()
 		}
 	}
