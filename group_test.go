@@ -66,9 +66,20 @@ func goroutineID() string {
 // sleep was long enough: the runtime says where the goroutine is parked.
 func parked(t *testing.T, id, where string) {
 	t.Helper()
+	parkedOrDone(t, id, where, nil)
+}
+
+// parkedOrDone is parked that also returns once done is closed.
+func parkedOrDone(t *testing.T, id, where string, done <-chan struct{}) {
+	t.Helper()
 	deadline := time.Now().Add(patience)
 	buf := make([]byte, 1<<16)
 	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
 		n := runtime.Stack(buf, true)
 		if n == len(buf) {
 			buf = make([]byte, 2*len(buf))
