@@ -299,10 +299,9 @@ func TestGroupWaitWaitsForEveryFunction(t *testing.T) {
 		t.Run(r.name+"/forked during the wait", func(t *testing.T) {
 			t.Parallel()
 			g := future.NewGroup(context.Background(), r.pool())
-			waiting, release := make(chan string), make(chan struct{})
+			waiting, release := make(chan struct{}), make(chan struct{})
 			var returned atomic.Int32
-			var leaf func(ctx context.Context) (int, error)
-			leaf = func(context.Context) (int, error) {
+			leaf := func(context.Context) (int, error) {
 				defer returned.Add(1)
 				runtime.Gosched()
 				return 2, nil
