@@ -71,7 +71,8 @@ func goTask[T any](ctx context.Context, fn func(context.Context) (T, error), g *
 // ErrNotRun is wrapped by the error of a future whose function was never
 // run because its context ended first: a function of a [Group] forked
 // after the group failed or was waited for, a [Submit] whose context ended
-// while it was queued, a [GoContext] whose context had already ended. The
+// while it was queued or while it waited for room in the queue
+// ([Pool.SetQueueLimit]), a [GoContext] whose context had already ended. The
 // same error wraps the context's cause, so errors.Is finds both:
 //
 //	if errors.Is(err, future.ErrNotRun) { ... } // skipped, not failed
@@ -95,12 +96,14 @@ func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.cause} }
 // may still run: false if ctx has already ended, in which case its future
 // has failed with ErrNotRun and ctx's cause, and g counts it ended.
 func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error), g *Group) (t *task[T], ok bool) {
-	t = &task[T]{fn: fn, parent: ctx, group: g}
+	t = &task[T]{group: g}
 	if done != nil && ctx.Err() != nil {
+		// fn and ctx are not kept: the future may outlive the request.
 		t.result.fail(notRun(context.Cause(ctx)), nil)
 		t.skipped()
 		return t, false
 	}
+	t.fn, t.parent = fn, ctx
 	// The task listens to its own future before anyone else can, so that
 	// its context is canceled before any callback runs: a callback that
 	// waits for fn to return, when fn returns once its context ends, does
@@ -187,14 +190,17 @@ func (t *task[T]) execute() {
 	t.complete(v, err, tb)
 }
 
-// complete completes the future with fn's outcome. If that fails the
-// future, which nothing else completed first, it fails fn's group too,
-// before the future's callbacks run.
+// complete completes the future with fn's outcome. If fn failed and
+// nothing else has completed the future, it fails fn's group first, so that
+// whoever sees the failure sees the group's context canceled with it (a
+// reader woken between the two could otherwise fork work that would run).
+// A completion racing with fn's return may then win the future after the
+// group has failed: both happened at once, and fn did fail.
 func (t *task[T]) complete(v T, err error, tb *Traceback) {
-	won, d := t.result.settle(v, err, tb)
-	if won && err != nil && t.group != nil {
+	if err != nil && t.group != nil && !t.result.claimed() {
 		t.group.fail(err)
 	}
+	_, d := t.result.settle(v, err, tb)
 	drain(d)
 }
 

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gofutures/future"
 )
@@ -25,6 +27,20 @@ import (
 //     continuations, flattened futures and Combine, tracebacks included; a
 //     panicking callback is logged with its stack, a panicking continuation
 //     fails its future with a *PanicError carrying the panic's stack.
+//   - Functions forked into a Group (on a pool or not, or a zero Group)
+//     succeed, fail or panic, at once or when the input releases them; the
+//     first whose own completion fails its future fails the group: the
+//     group's context ends with that cause before the future is done, later
+//     functions never run and fail with ErrNotRun and the cause, and a
+//     released function sees the cause. A forked future completed by
+//     anything else (Cancel, SetResult: any operation can pick it) does not
+//     fail the group. Wait returns the first failure, twice, once every
+//     function that ran has returned, and ends the group's context.
+//
+// Forked functions run on goroutines of their own, so the model waits for
+// each to finish before the next operation (a released function's
+// listeners, run on its goroutine, are the model's while it waits): the
+// outcome of an input does not depend on scheduling.
 //
 // A future's listeners fire as one run. Nothing happens between two of them
 // except what user code in the first one does (a callback or continuation
@@ -52,10 +68,18 @@ func fuzzFuture(t *testing.T, data []byte) {
 	logs := captureLogs(t)
 	z := newFuzzer(t, data)
 	for step := 0; step < fuzzMaxSteps && z.r.more(); step++ {
-		op := fuzzOps[int(z.r.byte())%len(fuzzOps)]
+		b := z.r.byte()
+		op := fuzzOps[int(b)%len(fuzzOps)]
+		if b >= fuzzGroupOpsFrom {
+			op = fuzzGroupOps[int(b-fuzzGroupOpsFrom)%len(fuzzGroupOps)]
+		}
 		z.trace = append(z.trace, op.name)
 		op.run(z)
 		z.quiescent()
+	}
+	if z.grp != nil && !z.grp.waited {
+		z.trace = append(z.trace, "Wait at the end")
+		z.groupWait()
 	}
 	got := strings.Count(logs.String(), "future: callback panicked")
 	if got != z.panics {
@@ -121,6 +145,29 @@ var fuzzOps = []struct {
 	{"Cancel", func(z *fuzzer) { z.cancel(z.pick(z.r.byte())) }},
 }
 
+// fuzzGroupOpsFrom is the first operation byte that picks from
+// fuzzGroupOps instead of fuzzOps. No input of the seed corpus written
+// before groups has an operation byte this high, so they all decode as
+// they did.
+const fuzzGroupOpsFrom = 240
+
+// fuzzGroupOps are the operations on groups: each is 4 of the 16 top
+// operation bytes.
+var fuzzGroupOps = []struct {
+	name string
+	run  func(z *fuzzer)
+}{
+	{"Fork", func(z *fuzzer) { z.fork(z.r.byte(), z.r.byte(), false) }},
+	{"ForkGated", func(z *fuzzer) { z.fork(z.r.byte(), z.r.byte(), true) }},
+	{"Release", func(z *fuzzer) {
+		b := z.r.byte()
+		if z.grp != nil && len(z.grp.gated) > 0 {
+			z.release(z.grp, int(b)%len(z.grp.gated))
+		}
+	}},
+	{"Wait", func(z *fuzzer) { z.groupWait() }},
+}
+
 // fzReader hands out the fuzz input a byte at a time, then zeros.
 type fzReader struct {
 	data []byte
@@ -152,6 +199,7 @@ type fuzzer struct {
 	panics   int // callback panics that must have been logged
 	conts    []*fzCont
 	ids      int
+	grp      *fzGroup // the group Fork forks into; nil before the first
 }
 
 func newFuzzer(t *testing.T, data []byte) *fuzzer {
@@ -167,6 +215,14 @@ func newFuzzer(t *testing.T, data []byte) *fuzzer {
 	for range 3 {
 		z.add(z.newInt(future.New[int]()))
 	}
+	t.Cleanup(func() {
+		// A failed run may leave gated functions behind: let them go.
+		if z.grp != nil {
+			for _, r := range z.grp.gated {
+				close(r.gate)
+			}
+		}
+	})
 	return z
 }
 
@@ -710,6 +766,11 @@ func (z *fuzzer) continueWithFuture(x *fzFut, b byte, act fzAction) {
 		switch c.behavior {
 		case 0:
 			inner := z.pickInt(arg)
+			if inner == c.res {
+				// Its own future, which would wait for itself: it fails.
+				z.contEnd(c, nil, selfFutureCell(), nil)
+				return inner.h.ptr().(*future.Future[int]), nil
+			}
 			z.ensureSentinel(inner)
 			z.subscribeRelay(c.owner(), inner, c.res) // fn returns, then the relay subscribes
 			if !c.immediate {
@@ -738,6 +799,12 @@ func (z *fuzzer) continueWithFuture(x *fzFut, b byte, act fzAction) {
 		}
 	})
 	z.finishCont(c, f)
+}
+
+func selfFutureCell() *errCell {
+	return &errCell{check: func(err error) bool {
+		return strings.HasPrefix(err.Error(), "future: ") && strings.Contains(err.Error(), "own future")
+	}}
 }
 
 func nilFutureCell() *errCell {
@@ -898,4 +965,280 @@ func (h fzTyped[T]) continueWith(fn func(any) (int, error)) *future.Future[int] 
 
 func (h fzTyped[T]) continueWithFuture(fn func(any) (*future.Future[int], error)) *future.Future[int] {
 	return future.ContinueWithFuture(h.f, func(f *future.Future[T]) (*future.Future[int], error) { return fn(f) })
+}
+
+// Groups.
+
+// fzGroup is a Group and its model.
+type fzGroup struct {
+	g     *future.Group
+	first *errCell // the first failure, nil while none
+	// waiting: Wait has been called; waited: it has returned. gated are
+	// the functions waiting for the input to release them, in the order
+	// they were forked.
+	waiting, waited bool
+	gated           []*fzGated
+	// ran counts the functions that started and returned those that
+	// returned; the model knows how many must have started.
+	ran, returned atomic.Int32
+	wantRan       int32
+}
+
+// fzGated is a forked function that waits until the input releases it,
+// ignoring its context: then it fails with e, or, if fail is false,
+// returns v, or its context's cause if that has ended.
+type fzGated struct {
+	x        *fzFut
+	gate     chan struct{}
+	finished chan struct{}
+	fail     bool
+	v        int
+	e        error
+}
+
+// group returns the group to fork into: a new one if there is none, or if
+// the last was waited for and a asks for a new one. Bits of a pick its kind:
+// on a pool (one large enough that no function ever waits in its queue, so
+// that a gated function never holds up another), a zero Group, or NewGroup
+// without a pool.
+func (z *fuzzer) group(a byte) *fzGroup {
+	if z.grp != nil && !(z.grp.waited && a&0x10 != 0) {
+		return z.grp
+	}
+	grp := new(fzGroup)
+	switch {
+	case a&0x20 != 0:
+		grp.g = future.NewGroup(context.Background(), future.NewPool(fuzzMaxSteps+1))
+	case a&0x40 != 0:
+		grp.g = new(future.Group)
+	default:
+		grp.g = future.NewGroup(context.Background(), nil)
+	}
+	z.grp = grp
+	return grp
+}
+
+// fail records c as grp's failure if it is the first.
+func (grp *fzGroup) fail(c *errCell) {
+	if grp.first == nil {
+		grp.first = c
+	}
+}
+
+// cause is the cause of grp's context once it has ended.
+func (grp *fzGroup) cause() error {
+	if grp.first != nil {
+		return grp.first.err
+	}
+	return context.Canceled
+}
+
+// fork forks a function into the group that a picks. At once, it returns
+// v (a%3 == 0), fails with error v, or panics with v; gated, it waits to be
+// released, and is canceled at once if a&4. A function forked into a
+// group that failed or was waited for never runs.
+func (z *fuzzer) fork(a, v byte, gated bool) {
+	grp := z.group(a)
+	x := &fzFut{zero: 0, val: 0}
+	z.ids++
+	x.id = z.ids
+	skipped := grp.first != nil || grp.waited
+	var r *fzGated
+	var fn func(context.Context) (int, error)
+	counted := func(fn func(context.Context) (int, error)) func(context.Context) (int, error) {
+		return func(ctx context.Context) (int, error) {
+			grp.ran.Add(1)
+			defer grp.returned.Add(1)
+			return fn(ctx)
+		}
+	}
+	switch {
+	case gated:
+		r = &fzGated{x: x, gate: make(chan struct{}), finished: make(chan struct{}), fail: a%2 == 1, v: int(v), e: z.err(v)}
+		started := make(chan struct{})
+		fn = counted(func(ctx context.Context) (int, error) {
+			defer close(r.finished)
+			close(started)
+			<-r.gate
+			switch {
+			case r.fail:
+				return 0, r.e
+			case ctx.Err() != nil:
+				return 0, context.Cause(ctx)
+			}
+			return r.v, nil
+		})
+		defer func() {
+			if !skipped {
+				z.receive(started, "a gated function did not start")
+				grp.gated = append(grp.gated, r)
+				if a&4 != 0 {
+					z.cancel(x)
+				}
+			}
+		}()
+	case a%3 == 0:
+		fn = counted(func(context.Context) (int, error) { return int(v), nil })
+	case a%3 == 1:
+		fn = counted(func(context.Context) (int, error) { return 0, z.err(v) })
+	default:
+		fn = counted(func(context.Context) (int, error) { fuzzPanic(int(v)); return 0, nil })
+	}
+	switch {
+	case skipped:
+		cause := grp.cause()
+		z.settle(x, nil, &errCell{check: func(err error) bool {
+			return errors.Is(err, future.ErrNotRun) && errors.Is(err, cause)
+		}}, nil)
+	case gated:
+		grp.wantRan++
+	default:
+		grp.wantRan++
+		switch a % 3 {
+		case 0:
+			z.settle(x, int(v), nil, nil)
+		case 1:
+			c := &errCell{err: z.err(v)}
+			z.settle(x, nil, c, nil)
+			grp.fail(c)
+		default:
+			ec, tc := panicCells(int(v))
+			z.settle(x, nil, ec, tc)
+			grp.fail(ec)
+		}
+	}
+	f := future.Fork(grp.g, fn)
+	x.h = fzTyped[int]{f, func(v int) int { return v }}
+	z.add(x)
+	switch {
+	case skipped:
+		z.check(f.Done(), "%v: forked after its group ended, but pending", x)
+	case !gated:
+		z.receive(f.DoneChan(), "a forked function did not finish")
+	}
+	z.checkGroup(grp)
+}
+
+// release lets the gated function grp.gated[i] return, and waits until it
+// has, with the callbacks its completion runs.
+func (z *fuzzer) release(grp *fzGroup, i int) {
+	r := grp.gated[i]
+	grp.gated = append(grp.gated[:i], grp.gated[i+1:]...)
+	x := r.x
+	if x.done {
+		// Completed by another operation: the function's outcome is
+		// discarded and fails nothing.
+		close(r.gate)
+		z.receive(r.finished, "a released function did not return")
+		z.checkGroup(grp)
+		return
+	}
+	switch {
+	case r.fail:
+		c := &errCell{err: r.e}
+		z.settle(x, nil, c, nil)
+		grp.fail(c)
+	case grp.first != nil:
+		z.settle(x, nil, grp.first, nil) // it returns the cause it sees
+	default:
+		z.settle(x, r.v, nil, nil)
+	}
+	// Not in the model: a callback that fires after every listener the
+	// model added, and after the futures they completed have run theirs.
+	fired := make(chan struct{})
+	x.h.addDoneCallback(func(any) { close(fired) })
+	close(r.gate)
+	z.receive(fired, "a released function's future was not completed")
+	z.checkGroup(grp)
+}
+
+// groupWait calls Wait, then releases the gated functions in the order
+// they were forked while it waits, and checks what Wait promises: it
+// returns the first failure, twice, only once every function that ran has
+// returned, and ends the group's context.
+func (z *fuzzer) groupWait() {
+	grp := z.group(0)
+	type waited struct {
+		err           error
+		ran, returned int32 // as Wait returned
+	}
+	wait := func() <-chan waited {
+		ch := make(chan waited, 1)
+		var w waited
+		id, done := background(func() {
+			w.err = grp.g.Wait()
+			w.ran, w.returned = grp.ran.Load(), grp.returned.Load()
+		})
+		// Release nothing before Wait waits (or has returned): a Wait that
+		// returned too early must be seen to.
+		parkedOrDone(z.t, id, "(*Group).Wait", done)
+		go func() { <-done; ch <- w }()
+		return ch
+	}
+	first := wait()
+	grp.waiting = true
+	for len(grp.gated) > 0 {
+		z.release(grp, 0)
+	}
+	var w waited
+	select {
+	case w = <-first:
+	case <-time.After(patience):
+		z.fail("Wait did not return in time")
+	}
+	if grp.first == nil {
+		z.check(w.err == nil, "Wait returned %v, want nil", w.err)
+	} else {
+		z.matchGroupErr(grp, w.err)
+	}
+	z.check(w.ran == grp.wantRan && w.returned == w.ran,
+		"Wait returned with %d functions started and %d returned; want %d and %[1]d", w.ran, w.returned, grp.wantRan)
+	grp.waited = true
+	z.checkGroup(grp)
+	select {
+	case again := <-wait():
+		z.check(again.err == w.err, "a second Wait returned %v, the first %v", again.err, w.err)
+	case <-time.After(patience):
+		z.fail("a second Wait did not return in time")
+	}
+}
+
+// checkGroup checks the group's context against the model.
+func (z *fuzzer) checkGroup(grp *fzGroup) {
+	z.t.Helper()
+	ctx := grp.g.Context()
+	switch {
+	case grp.first != nil:
+		z.check(ctx.Err() != nil, "the group failed but its context has not ended")
+		z.matchGroupErr(grp, context.Cause(ctx))
+	case grp.waited:
+		z.check(context.Cause(ctx) == context.Canceled, "after Wait, the group's cause is %v", context.Cause(ctx))
+	case grp.waiting:
+		// Wait may have returned, and ended the context, already.
+		z.check(ctx.Err() == nil || context.Cause(ctx) == context.Canceled, "while Wait waits, the group's cause is %v", context.Cause(ctx))
+	default:
+		z.check(ctx.Err() == nil, "the group's context ended (%v) with no failure", context.Cause(ctx))
+	}
+}
+
+// matchGroupErr checks that err is grp's first failure.
+func (z *fuzzer) matchGroupErr(grp *fzGroup, err error) {
+	z.t.Helper()
+	c := grp.first
+	if c.err == nil {
+		z.check(err != nil && c.check(err), "the group's failure %v is not the one expected", err)
+		c.err = err
+		return
+	}
+	z.check(err == c.err, "the group's failure is %v, want %v", err, c.err)
+}
+
+// receive waits until ch is closed, failing the run if it is not in time.
+func (z *fuzzer) receive(ch <-chan struct{}, what string) {
+	z.t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(patience):
+		z.fail("%s in time", what)
+	}
 }

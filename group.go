@@ -64,7 +64,8 @@ func (g *Group) init(parent context.Context) {
 
 // Context returns the group's context, the parent of the context each of
 // its functions runs with. It is canceled, with the failure as its cause,
-// when a function fails, and when Wait returns. Context never blocks.
+// when a function fails, by Wait before it returns, and when the parent
+// context ends. Context never blocks.
 func (g *Group) Context() context.Context {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -79,14 +80,16 @@ func (g *Group) Context() context.Context {
 //
 // If fn fails (an error, a panic, runtime.Goexit) and its future was not
 // completed by anything else first, g's context is canceled with fn's error
-// as the cause, before the future's callbacks run. If g's context has
-// already ended, or ends before fn starts, fn never runs and its future
-// fails with an error wrapping both [ErrNotRun] and [context.Cause] of g's
-// context; so a Fork after Wait runs nothing.
+// as the cause before the future is done, so whoever sees the failure sees
+// g's context ended. If g's context has already ended, or ends before fn
+// starts, fn never runs and its future fails with an error wrapping both
+// [ErrNotRun] and [context.Cause] of g's context; so a Fork after Wait runs
+// nothing.
 //
 // Fork blocks only as Submit does, when g's pool has a queue limit
 // ([Pool.SetQueueLimit]) and its queue is full. It is safe for concurrent
-// use, from inside g's functions too. It panics if g or fn is nil.
+// use, from inside g's functions too (on a pool with a queue limit, see
+// SetQueueLimit first). It panics if g or fn is nil.
 func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
 	if g == nil {
 		panic("future: Fork called with a nil *Group")

@@ -79,7 +79,10 @@ func NewPool(limit int) *Pool {
 // with n < 0 (the default) the queue is unbounded and Submit never blocks.
 //
 // The limit applies to Submit calls that start after SetQueueLimit returns;
-// functions already queued stay queued. SetQueueLimit never blocks and is
+// functions already queued stay queued. With a limit, a function running in
+// p that submits more work to p may block in Submit, and if every worker
+// does, nothing runs: submit from inside p only when the queue cannot fill,
+// or give such work a pool of its own. SetQueueLimit never blocks and is
 // safe for concurrent use. It panics if p is nil or was not made by
 // [NewPool].
 func (p *Pool) SetQueueLimit(n int) {

@@ -24,7 +24,7 @@ echo "--- $count rounds of go test -bench -benchtime=$benchtime"
 # workload run one after another, in an order that rotates from round to
 # round, so that a change of load on the machine hits them alike.
 go test -c -o "$tmp/bench.test" .
-workloads=(W1 W2 W3 W4 W5 Go Pool Flights)
+workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool)
 libs=(baseline future workiva mo errgroup conc singleflight)
 : >results/raw.txt
 echo "before: $(uptime)" >results/load.txt
@@ -45,9 +45,13 @@ echo "after:  $(uptime)" >>results/load.txt
 
 echo "--- benchstat"
 # future against each workload's baseline, with confidence intervals; every
-# library's figures are in results/raw.txt and RESULTS.md.
-go run "$benchstat" -filter '/lib:(baseline OR future) -.name:Held' -col '/lib@(baseline future)' results/raw.txt | tee results/benchstat.txt
-# Flights' baseline is singleflight, the code it replaces.
+# library's figures are in results/raw.txt and RESULTS.md. The group
+# workloads have no baseline of their own: errgroup is theirs, and conc is
+# compared too; Flights' baseline is singleflight, the code it replaces.
+go run "$benchstat" -filter '/lib:(baseline OR future) -.name:(Held OR Group OR GroupNoPool OR Flights)' -col '/lib@(baseline future)' results/raw.txt | tee results/benchstat.txt
+echo | tee -a results/benchstat.txt
+go run "$benchstat" -filter '.name:(Group OR GroupNoPool)' -col '/lib@(errgroup future conc)' results/raw.txt | tee -a results/benchstat.txt
+echo | tee -a results/benchstat.txt
 go run "$benchstat" -filter '.name:Flights' -col '/lib@(singleflight future)' results/raw.txt | tee -a results/benchstat.txt
 
 echo "--- W6: 1,000,000-link chains, one process per library"

@@ -1,9 +1,11 @@
-// Command service plays one request of a web service that prices a
-// shopping cart: a Pool keeps at most 8 backend lookups in flight, the
-// request's deadline stops the work nobody will wait for, Cancel drops the
-// items the shopper removed, ContinueWith and Combine build the receipt for
-// the items that made it, and the program prints how many lookups ran, how
-// many were canceled, and the peak concurrency it saw.
+// Command service plays two requests of a web service that prices shopping
+// carts, arriving together at one shared Pool of 8 workers. Each request
+// fans its 50 price lookups out as a Group: request A's backend fails on
+// one item, which cancels A's other lookups at once (running ones see their
+// context end, queued ones never run and fail with ErrNotRun), while
+// request B's lookups, on the same pool, run to the end. The program prints
+// what ran, what was skipped, how long each request's Wait took, and the
+// peak concurrency on the pool.
 //
 //	go run ./examples/service
 package main
@@ -12,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"time"
 
@@ -20,9 +21,10 @@ import (
 )
 
 const (
-	items    = 80                     // lookups in the cart
-	limit    = 8                      // at most this many in flight
-	deadline = 300 * time.Millisecond // the request's budget
+	items    = 50              // lookups in each cart
+	limit    = 8               // the pool runs at most this many, for every request
+	deadline = 2 * time.Second // each request's budget
+	broken   = 12              // request A's backend fails on this item
 )
 
 // gauge counts the lookups running now and the most seen at once.
@@ -36,86 +38,111 @@ func (g *gauge) enter() {
 
 func (g *gauge) leave() { g.now.Add(-1) }
 
+var onPool gauge // every lookup of every request
+
 // lookupPrice stands in for a pricing backend: 20 to 80 ms per item, cut
-// short if ctx ends.
-func lookupPrice(ctx context.Context, item int) (float64, error) {
+// short if ctx ends. A broken item fails after 5 ms.
+func lookupPrice(ctx context.Context, item int, broken bool) (float64, error) {
 	latency := time.Duration(20+item*37%61) * time.Millisecond
+	if broken {
+		latency = 5 * time.Millisecond
+	}
 	timer := time.NewTimer(latency)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
+		if broken {
+			return 0, fmt.Errorf("item %d: backend 500", item)
+		}
 		return 1 + float64(item%9)*0.5, nil
 	case <-ctx.Done():
 		return 0, context.Cause(ctx)
 	}
 }
 
-func main() {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), deadline)
-	defer cancel()
+// request is one request's cart being priced.
+type request struct {
+	name    string
+	broken  int // the item whose backend fails, or -1
+	start   time.Time
+	cancel  context.CancelFunc
+	g       *future.Group
+	prices  []*future.Future[float64]
+	started atomic.Int32 // lookups that ran
+}
 
-	pool := future.NewPool(limit)
-	var inFlight gauge
-	var started atomic.Int32
-	prices := make([]*future.Future[float64], items)
-	for i := range prices {
-		prices[i] = future.Submit(pool, ctx, func(ctx context.Context) (float64, error) {
-			started.Add(1)
-			inFlight.enter()
-			defer inFlight.leave()
-			return lookupPrice(ctx, i)
+// priceCart starts pricing a cart as one Group on the shared pool, and
+// returns at once: the lookups wait in the pool's queue.
+func priceCart(pool *future.Pool, name string, brokenItem int) *request {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	r := &request{name: name, broken: brokenItem, start: time.Now(), cancel: cancel, g: future.NewGroup(ctx, pool)}
+	r.prices = make([]*future.Future[float64], items)
+	for i := range r.prices {
+		r.prices[i] = future.Fork(r.g, func(ctx context.Context) (float64, error) {
+			r.started.Add(1)
+			onPool.enter()
+			defer onPool.leave()
+			return lookupPrice(ctx, i, i == brokenItem)
 		})
 	}
-	fmt.Printf("request: %d price lookups, at most %d at once, deadline %v\n", items, limit, deadline)
+	return r
+}
 
-	// The shopper removes the last four items: their lookups are still
-	// queued, and never run.
-	removed := 0
-	for _, f := range prices[items-4:] {
-		if f.Cancel() {
-			removed++
+// report waits for the request's lookups, and only for them, and prints
+// what became of them; then how many of the other requests' lookups were
+// still pending when its Wait returned.
+func (r *request) report(others ...*request) {
+	defer r.cancel()
+	err := r.g.Wait() // every lookup of this request has returned
+	took := time.Since(r.start).Round(10 * time.Millisecond)
+	pending := make([]int, len(others))
+	for i, o := range others {
+		for _, f := range o.prices {
+			if !f.Done() {
+				pending[i]++
+			}
 		}
 	}
 
-	// The receipt for the first ten items: a line per item, gathered in
-	// order. These lookups start first, so they beat the deadline.
-	lines := make([]*future.Future[string], 10)
-	for i := range lines {
-		lines[i] = future.ContinueWith(prices[i], func(f *future.Future[float64]) (string, error) {
-			p, err := f.Result()
-			return fmt.Sprintf("item %2d  %5.2f", i, p), err
-		})
-	}
-	receipt, err := future.Combine(lines...).ResultContext(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "service: receipt:", err)
-		os.Exit(1)
-	}
-	fmt.Println("receipt for the first ten items:")
-	for _, line := range receipt {
-		fmt.Println("  " + line)
-	}
-
-	pool.Wait() // every lookup has finished or been dropped
-	var priced, byDeadline, byShopper int
-	for _, f := range prices {
-		switch err := f.Exception(); {
+	var priced, failed, cutShort, skipped int
+	var total float64
+	var skippedErr error
+	for i, f := range r.prices {
+		p, err := f.Result() // done: Wait has returned
+		switch {
 		case err == nil:
 			priced++
-		case errors.Is(err, context.DeadlineExceeded):
-			byDeadline++
-		case errors.Is(err, context.Canceled):
-			byShopper++
+			total += p
+		case errors.Is(err, future.ErrNotRun):
+			skipped++
+			skippedErr = err
+		case i == r.broken:
+			failed++
 		default:
-			fmt.Fprintln(os.Stderr, "service: unexpected:", err)
+			cutShort++ // it saw its context end, with the failure as the cause
 		}
 	}
-	ran := int(started.Load())
-	cutShort := ran - priced // started, then the deadline passed
-	fmt.Printf("after %v:\n", time.Since(start).Round(10*time.Millisecond))
-	fmt.Printf("  ran:      %2d (%d priced, %d cut short by the deadline)\n", ran, priced, cutShort)
-	fmt.Printf("  canceled: %2d before they ran (%d dropped from the queue by the deadline, %d removed by the shopper)\n",
-		items-ran, byDeadline-cutShort, byShopper)
-	fmt.Printf("  peak concurrency: %d (limit %d)\n", inFlight.peak.Load(), limit)
+	fmt.Printf("request %s: Wait returned after about %v: %v\n", r.name, took, err)
+	fmt.Printf("  ran:     %2d (%d priced, %d failed, %d cut short by the failure)\n", r.started.Load(), priced, failed, cutShort)
+	if skipped > 0 {
+		fmt.Printf("  skipped: %2d never ran: %v\n", skipped, skippedErr)
+	}
+	if err == nil {
+		fmt.Printf("  total:   %.2f\n", total)
+	}
+	for i, o := range others {
+		fmt.Printf("  request %s's lookups still queued or running then: %d of %d\n", o.name, pending[i], items)
+	}
+}
+
+func main() {
+	pool := future.NewPool(limit) // one per service, shared by every request
+	pool.SetQueueLimit(4 * items) // backpressure: beyond this, Fork waits for room
+	fmt.Printf("two requests, %d price lookups each, on one pool of %d workers\n", items, limit)
+
+	a := priceCart(pool, "A", broken)
+	b := priceCart(pool, "B", -1) // queued behind A's lookups
+	a.report(b)
+	b.report()
+	fmt.Printf("peak concurrency on the pool: %d (limit %d)\n", onPool.peak.Load(), limit)
 }
