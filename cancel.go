@@ -108,7 +108,7 @@ func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.C
 	// its context is canceled before any callback runs: a callback that
 	// waits for fn to return, when fn returns once its context ends, does
 	// not deadlock Cancel.
-	t.result.subscribe(t) // a fresh future: this only queues t
+	t.result.hook(t)
 	return t, true
 }
 
@@ -127,7 +127,7 @@ type task[T any] struct {
 	// before and after. pool is the pool that queued the task, until a
 	// worker starts it. result.mu guards both: fire, on whichever
 	// goroutine completes the future, reads them as execute sets them.
-	cancel context.CancelFunc
+	cancel *taskContext
 	pool   *Pool
 	q      qlinks // the task's place in its pool's queue, guarded by the pool's mu
 	// group is the group the function was forked in, if any, until the
@@ -163,13 +163,13 @@ func (t *task[T]) run(labels bool) {
 // execute runs fn with a child context and completes the future with its
 // result.
 func (t *task[T]) execute() {
-	ctx, cancel := context.WithCancel(t.parent)
-	t.start(cancel)
+	ctx := &taskContext{parent: t.parent}
+	t.start(ctx)
 	// A completion that fired t before start saw no cancel to call; it
 	// claimed the future before it fired, so we see that here. Otherwise
 	// fire, whenever the future completes, takes cancel and calls it.
 	if t.result.claimed() {
-		cancel()
+		ctx.cancel()
 		t.setCancel(nil) // fire may have come and gone
 		return           // completed as fn was about to start: no need to run it
 	}
@@ -178,15 +178,15 @@ func (t *task[T]) execute() {
 		if !returned {
 			// fn called runtime.Goexit (t.FailNow in a test, say): the
 			// goroutine is ending, but the future must not stay pending.
-			cancel()
+			ctx.cancel()
 			t.complete(t.result.zero(), errGoexit, captureTraceback(0))
 		}
 	}()
-	v, err, tb := callWith(t.fn, ctx)
+	v, err, tb := callWith(t.fn, context.Context(ctx))
 	returned = true
 	// Cancel ctx before completing, so whoever sees the future done sees
 	// ctx ended; fire then finds nothing left to cancel.
-	cancel()
+	ctx.cancel()
 	t.complete(v, err, tb)
 }
 
@@ -206,7 +206,7 @@ func (t *task[T]) complete(v T, err error, tb *Traceback) {
 
 // start hands fire the function that cancels fn's context, as fn starts;
 // a pool no longer needs to be told when the future completes.
-func (t *task[T]) start(cancel context.CancelFunc) {
+func (t *task[T]) start(cancel *taskContext) {
 	t.result.mu.Lock()
 	t.cancel = cancel
 	t.pool = nil
@@ -242,7 +242,7 @@ func (t *task[T]) ended() {
 }
 
 // setCancel sets the function that fire calls.
-func (t *task[T]) setCancel(cancel context.CancelFunc) {
+func (t *task[T]) setCancel(cancel *taskContext) {
 	t.result.mu.Lock()
 	t.cancel = cancel
 	t.result.mu.Unlock()
@@ -258,7 +258,7 @@ func (t *task[T]) fire(*Future[T]) drainer {
 	t.cancel, t.pool = nil, nil
 	t.result.mu.Unlock()
 	if cancel != nil {
-		cancel()
+		cancel.cancel()
 	}
 	if pool != nil && pool.drop(&t.q) {
 		t.skipped() // no worker will run it now

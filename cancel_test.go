@@ -314,3 +314,104 @@ func TestCancelRunsCallbacksAfterTheChildIsCanceled(t *testing.T) {
 		})
 	}
 }
+
+// TestFunctionContextIsAChildOfItsParent: the context a function gets
+// behaves as context.WithCancel(parent) would, whichever of its methods the
+// function uses first (it is made lazily), and whatever ends it: Cancel on
+// the future, the function's return, or the parent's end with a cause.
+func TestFunctionContextIsAChildOfItsParent(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("request abandoned")
+	type ending struct {
+		name string
+		// end ends fn's context while fn waits in release, and returns
+		// the error and cause it must then report.
+		end func(f *future.Future[int], cancelParent context.CancelCauseFunc) (err, cause error)
+	}
+	endings := []ending{
+		{"Cancel on the future", func(f *future.Future[int], _ context.CancelCauseFunc) (error, error) {
+			f.Cancel()
+			return context.Canceled, context.Canceled
+		}},
+		{"the parent's end", func(_ *future.Future[int], cancel context.CancelCauseFunc) (error, error) {
+			cancel(cause)
+			return context.Canceled, cause
+		}},
+	}
+	// Each probe is what fn does with its context while it runs; it may
+	// return a context derived from it, which must end with it.
+	probes := []struct {
+		name  string
+		probe func(ctx context.Context) (derived context.Context)
+	}{
+		{"nothing", func(context.Context) context.Context { return nil }},
+		{"Value", func(ctx context.Context) context.Context { ctx.Value(requestIDKey{}); return nil }},
+		{"Err", func(ctx context.Context) context.Context { ctx.Err(); return nil }},
+		{"Done", func(ctx context.Context) context.Context { ctx.Done(); return nil }},
+		{"WithoutCancel", func(ctx context.Context) context.Context {
+			context.WithoutCancel(ctx).Value(requestIDKey{})
+			return nil
+		}},
+		{"WithCancel", func(ctx context.Context) context.Context {
+			derived, cancel := context.WithCancel(ctx)
+			context.AfterFunc(derived, cancel) // ends with ctx; this only keeps vet content
+			return derived
+		}},
+		{"AfterFunc", func(ctx context.Context) context.Context {
+			derived, cancel := context.WithCancel(context.Background())
+			context.AfterFunc(ctx, cancel)
+			return derived
+		}},
+	}
+	for _, s := range svcStarters() {
+		for _, e := range endings {
+			for _, p := range probes {
+				t.Run(s.name+"/"+e.name+"/"+p.name, func(t *testing.T) {
+					t.Parallel()
+					parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), requestIDKey{}, "r-1"))
+					defer cancel(nil)
+					deadline, hasDeadline := parent.Deadline()
+					started := make(chan context.Context)
+					release := make(chan struct{})
+					var derived context.Context
+					f := s.start(parent, func(ctx context.Context) (int, error) {
+						derived = p.probe(ctx)
+						started <- ctx
+						<-release
+						return 1, nil
+					})
+					ctx := receive(t, started)
+					assert.NoError(t, ctx.Err(), "running, not ended")
+					assert.Equal(t, "r-1", ctx.Value(requestIDKey{}), "the parent's values")
+					d, ok := ctx.Deadline()
+					assert.Equal(t, hasDeadline, ok)
+					assert.Equal(t, deadline, d)
+
+					wantErr, wantCause := e.end(f, cancel)
+					receive(t, ctx.Done())
+					assert.ErrorIs(t, ctx.Err(), wantErr)
+					assert.ErrorIs(t, context.Cause(ctx), wantCause)
+					if derived != nil {
+						receive(t, derived.Done())
+						if p.name == "WithCancel" {
+							assert.ErrorIs(t, context.Cause(derived), wantCause, "a context derived from it ends with it")
+						}
+					}
+					close(release)
+					await(t, f)
+				})
+			}
+		}
+	}
+	t.Run("ends when the function returns", func(t *testing.T) {
+		t.Parallel()
+		for _, s := range svcStarters() {
+			var seen context.Context
+			_, err := await(t, s.start(context.Background(), func(ctx context.Context) (int, error) { seen = ctx; return 1, nil }))
+			require.NoError(t, err)
+			assert.ErrorIs(t, seen.Err(), context.Canceled, s.name)
+			assert.ErrorIs(t, context.Cause(seen), context.Canceled, s.name)
+			receive(t, seen.Done())
+		}
+	})
+}

@@ -85,13 +85,16 @@ func (f *Future[T]) tb() *Traceback {
 // is clear, so either the completer that sets stateDone sees it and closes
 // the channel, or the reader that made the channel sees stateDone and never
 // publishes it. stateWaiters is never set once stateDone is: a future that
-// completed with it clear had no listener, only, if it is a continuation's
-// result, the continuation's hook in its inline slot (see link).
+// completed with it clear had no listener but what its maker left in its
+// inline slot, written before the future was shared: a continuation's hook
+// (see link), or, with stateHooked set, the listener of its task or
+// combinator, which no registration displaces.
 const (
 	stateClaimed uint32 = 1 << iota
 	stateDone
 	stateWaiters
 	stateChan
+	stateHooked
 )
 
 // noCopy makes go vet's copylocks check report copies of a Future.

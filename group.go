@@ -3,6 +3,7 @@ package future
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // A Group is one request's work as one unit: functions forked with [Fork]
@@ -33,8 +34,11 @@ type Group struct {
 	cancel context.CancelCauseFunc
 	pool   *Pool
 	// running counts the functions forked that have neither returned nor
-	// been dropped without running.
-	running int
+	// been dropped without running. Fork adds to it under mu, so that Wait,
+	// which reads it under mu, sees every Fork before its own end or none;
+	// a function's end subtracts without mu, which it takes only to wake
+	// Wait when the count reaches zero.
+	running atomic.Int64
 	err     error // the first failure
 }
 
@@ -99,7 +103,7 @@ func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
 	}
 	g.mu.Lock()
 	g.init(context.Background())
-	g.running++
+	g.running.Add(1)
 	ctx, p := g.ctx, g.pool
 	g.mu.Unlock()
 	if p != nil {
@@ -125,12 +129,11 @@ func (g *Group) fail(err error) {
 // ended counts one of g's functions out: it has returned, or will never
 // run.
 func (g *Group) ended() {
-	g.mu.Lock()
-	g.running--
-	if g.running == 0 {
+	if g.running.Add(-1) == 0 {
+		g.mu.Lock()
 		g.idle.Broadcast()
+		g.mu.Unlock()
 	}
-	g.mu.Unlock()
 }
 
 // Wait blocks until every function forked in g has returned, or been
@@ -146,7 +149,7 @@ func (g *Group) ended() {
 func (g *Group) Wait() error {
 	g.mu.Lock()
 	g.init(context.Background())
-	for g.running > 0 {
+	for g.running.Load() > 0 {
 		g.idle.Wait()
 	}
 	// Canceled before mu is released, so that no Fork slips in to run, and

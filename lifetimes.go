@@ -172,7 +172,8 @@ func (ls *listeners[T]) sweep() {
 // A continuation's result may hold its continuation's hook in the inline
 // slot (see link). The next link of a chain (link set) displaces it, so that
 // a chain pays nothing for it; any other registration leaves it there,
-// as if it were the first registration, and goes after it.
+// as if it were the first registration, and goes after it. A listener that
+// its future's maker installed (see hook) is never displaced.
 func (f *Future[T]) register(l listener[T], link bool) (id uint64, ok bool) {
 	s := f.state.Load()
 	if s&stateDone != 0 {
@@ -189,7 +190,7 @@ func (f *Future[T]) register(l listener[T], link bool) (id uint64, ok bool) {
 			return 0, false
 		}
 	}
-	if s&stateWaiters == 0 && (f.first == nil || link) {
+	if s&(stateWaiters|stateHooked) == 0 && (f.first == nil || link) {
 		f.first = l
 	} else {
 		if f.rest == nil {
@@ -289,8 +290,16 @@ func (h onResult[R, D]) fire(*Future[R]) drainer {
 	return nil
 }
 
-// hookResult makes d detach once result is done. result must be fresh, so
-// this only queues the hook, ahead of every other listener.
+// hookResult makes d detach once result is done. result must be fresh.
 func hookResult[R any, D detacher](result *Future[R], d D) {
-	result.subscribe(onResult[R, D]{d})
+	result.hook(onResult[R, D]{d})
+}
+
+// hook installs l as the first listener of f, which must be fresh (not yet
+// shared with another goroutine): whoever completes f, l fires before any
+// listener registered later. It costs a store, where a registration costs a
+// lock, and settle needs no lock to find it when nothing else registered.
+func (f *Future[T]) hook(l listener[T]) {
+	f.first = l
+	f.state.Store(stateHooked)
 }

@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,11 +43,9 @@ func withTimeout[T any](f *Future[T], d time.Duration) *timeoutListener[T] {
 			w.expire(d)
 			return w
 		}
-		// The timer is set before the hook, so that the hook always finds
-		// it, however soon it fires.
-		w.timer = time.AfterFunc(d, func() { w.expire(d) })
 		w.src = f
-		hookResult(&w.result, w)
+		hookResult(&w.result, w) // the result is fresh: nothing completes it before the timer
+		w.timer.Store(time.AfterFunc(d, func() { w.expire(d) }))
 	}
 	drain(f.subscribe(w))
 	if w.result.Done() {
@@ -58,22 +57,30 @@ func withTimeout[T any](f *Future[T], d time.Duration) *timeoutListener[T] {
 // timeoutListener is WithTimeout's listener on f and its result.
 type timeoutListener[T any] struct {
 	result Future[T]
-	src    *Future[T]  // f while it may be pending, for detach
-	timer  *time.Timer // nil if f was done, or d had passed, at the start
+	src    *Future[T] // f while it may be pending, for detach
+	// timer is nil if f was done, or d had passed, at the start, and until
+	// it is set, which may be after it fired.
+	timer atomic.Pointer[time.Timer]
 }
 
 // detach stops the timer and takes w back from f once the result is done,
 // whichever side finished it (or Cancel): neither the timer nor f keeps w.
 func (w *timeoutListener[T]) detach() {
-	w.timer.Stop()
+	w.stopTimer()
 	w.src.unsubscribe(w)
 	w.src = nil // the hook runs once, and only it reads src
 }
 
-func (w *timeoutListener[T]) fire(f *Future[T]) drainer {
-	if w.timer != nil {
-		w.timer.Stop()
+// stopTimer stops the timer, if it is set: one that is not set yet has
+// fired already.
+func (w *timeoutListener[T]) stopTimer() {
+	if t := w.timer.Load(); t != nil {
+		t.Stop()
 	}
+}
+
+func (w *timeoutListener[T]) fire(f *Future[T]) drainer {
+	w.stopTimer()
 	_, d := w.result.settle(f.value, f.err(), f.tb())
 	return d
 }

@@ -10,17 +10,17 @@ func TestWithTimeoutStopsItsTimer(t *testing.T) {
 	t.Parallel()
 	f := New[int]()
 	w := withTimeout(f, time.Hour)
-	if w.timer == nil {
+	if w.timer.Load() == nil {
 		t.Fatal("no timer set for a pending input")
 	}
 	f.SetResult(1)
-	if w.timer.Stop() {
+	if w.timer.Load().Stop() {
 		t.Error("the timer was still running after the input completed")
 	}
 	if v, err := w.result.Result(); v != 1 || err != nil {
 		t.Errorf("result = %v, %v; want 1, <nil>", v, err)
 	}
-	if done := withTimeout(Completed(2), time.Hour); done.timer != nil {
+	if done := withTimeout(Completed(2), time.Hour); done.timer.Load() != nil {
 		t.Error("a timer was set for an input already done")
 	}
 }
@@ -31,7 +31,7 @@ func TestWithTimeoutPastDurationSetsNoTimer(t *testing.T) {
 	t.Parallel()
 	for _, d := range []time.Duration{0, -time.Second} {
 		w := withTimeout(New[int](), d)
-		if w.timer != nil {
+		if w.timer.Load() != nil {
 			t.Errorf("d = %v: a timer was set", d)
 		}
 		if !w.result.Done() {
