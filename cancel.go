@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime/pprof"
+	"sync/atomic"
 )
 
 // Cancel completes f with the error context.Canceled, if f is still pending,
@@ -123,13 +124,12 @@ type task[T any] struct {
 	result Future[T]
 	fn     func(context.Context) (T, error)
 	parent context.Context
-	// cancel cancels fn's context while fn may be running, and is nil
-	// before and after. pool is the pool that queued the task, until a
-	// worker starts it. result.mu guards both: fire, on whichever
-	// goroutine completes the future, reads them as execute sets them.
-	cancel *taskContext
-	pool   *Pool
-	q      qlinks // the task's place in its pool's queue, guarded by the pool's mu
+	// cancel is fn's context while fn may be running, and nil before and
+	// after: fire, on whichever goroutine completes the future, takes it as
+	// execute sets it.
+	cancel atomic.Pointer[taskContext]
+	pool   *Pool  // the pool that queued the task, if any
+	q      qlinks // the task's place in its pool's queue
 	// group is the group the function was forked in, if any, until the
 	// function has returned or will never run.
 	group *Group
@@ -164,14 +164,15 @@ func (t *task[T]) run(labels bool) {
 // result.
 func (t *task[T]) execute() {
 	ctx := &taskContext{parent: t.parent}
-	t.start(ctx)
-	// A completion that fired t before start saw no cancel to call; it
-	// claimed the future before it fired, so we see that here. Otherwise
-	// fire, whenever the future completes, takes cancel and calls it.
+	t.cancel.Store(ctx)
+	// A completion that fired t before the store found no context to
+	// cancel; it claimed the future before it fired, so we see that here.
+	// Otherwise fire, whenever the future completes, takes ctx and cancels
+	// it.
 	if t.result.claimed() {
 		ctx.cancel()
-		t.setCancel(nil) // fire may have come and gone
-		return           // completed as fn was about to start: no need to run it
+		t.cancel.Store(nil) // fire may have come and gone
+		return              // completed as fn was about to start: no need to run it
 	}
 	returned := false
 	defer func() {
@@ -204,15 +205,6 @@ func (t *task[T]) complete(v T, err error, tb *Traceback) {
 	drain(d)
 }
 
-// start hands fire the function that cancels fn's context, as fn starts;
-// a pool no longer needs to be told when the future completes.
-func (t *task[T]) start(cancel *taskContext) {
-	t.result.mu.Lock()
-	t.cancel = cancel
-	t.pool = nil
-	t.result.mu.Unlock()
-}
-
 // finish returns once the future is done, and then lets go of fn and the
 // parent context, which only the run needed (fire lets go of cancel). A
 // concurrent completer may have claimed the future and still be writing its
@@ -241,26 +233,15 @@ func (t *task[T]) ended() {
 	}
 }
 
-// setCancel sets the function that fire calls.
-func (t *task[T]) setCancel(cancel *taskContext) {
-	t.result.mu.Lock()
-	t.cancel = cancel
-	t.result.mu.Unlock()
-}
-
 // fire cancels fn's context once the future is done, whoever completed it,
 // and takes a task that has not started out of its pool's queue, dropping
 // fn and the context it no longer needs. The task subscribes to its future
 // first, so this runs before any other callback does.
 func (t *task[T]) fire(*Future[T]) drainer {
-	t.result.mu.Lock()
-	cancel, pool := t.cancel, t.pool
-	t.cancel, t.pool = nil, nil
-	t.result.mu.Unlock()
-	if cancel != nil {
-		cancel.cancel()
+	if ctx := t.cancel.Swap(nil); ctx != nil {
+		ctx.cancel()
 	}
-	if pool != nil && pool.drop(&t.q) {
+	if t.pool != nil && t.q.queued.Load() && t.pool.drop(&t.q) {
 		t.skipped() // no worker will run it now
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Pool runs submitted functions, at most a fixed number at once, in
@@ -203,7 +204,8 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
 		p.workers++
 	}
 	l := j.links()
-	l.job, l.queued = j, true
+	l.job = j
+	l.queued.Store(true)
 	p.queue.push(l, inQueue)
 	if waits && !start && done != nil {
 		l.w = p.watch(ctx, done)
@@ -266,7 +268,7 @@ func (p *Pool) work() {
 // p.mu must be held.
 func (p *Pool) unqueue(l *qlinks) {
 	p.queue.remove(l, inQueue)
-	l.queued = false
+	l.queued.Store(false)
 	if w := l.w; w != nil {
 		w.jobs.remove(l, inWatch)
 		l.w = nil
@@ -285,7 +287,7 @@ func (p *Pool) unqueue(l *qlinks) {
 func (p *Pool) drop(l *qlinks) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !l.queued {
+	if !l.queued.Load() {
 		return false // a worker has taken it
 	}
 	p.unqueue(l)
@@ -398,13 +400,15 @@ func expireFrom(jobs []job, cause error) {
 }
 
 // qlinks is a job's place in its pool's queue and, while it waits behind
-// busy workers, in its context's watch. p.mu guards every field.
+// busy workers, in its context's watch. p.mu guards every field; queued is
+// also read without it, by a job's listener, which takes p.mu only for a
+// job still queued.
 type qlinks struct {
 	job    job // the job itself, while queued
 	queue  links
 	watch  links
 	w      *watch
-	queued bool
+	queued atomic.Bool
 }
 
 // links are a job's neighbours in one jobList.
