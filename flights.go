@@ -77,8 +77,9 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 	c.watched = ctx.Done() != nil
 	// The caller listens to its own future first, so that whoever
 	// completes it, the caller leaves the run before any callback runs. A
-	// fresh future: this only queues the listener.
-	c.result.subscribe(leaver[K, V]{c})
+	// caller of Do waits for its future, as a caller of singleflight's
+	// DoChan does for its channel: make the channel now.
+	c.result.hookAwaited(leaver[K, V]{c})
 
 	s.mu.Lock()
 	f := s.m[key]

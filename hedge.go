@@ -58,9 +58,8 @@ func Hedge[T any](ctx context.Context, delay time.Duration, attempts int, fn fun
 	}
 	h.ctx, h.cancel = context.WithCancel(ctx)
 	// The hedge listens to its result first, so that the other attempts'
-	// contexts end before any callback runs. A fresh future: this only
-	// queues the listener.
-	h.result.subscribe(hedgeDone[T]{h})
+	// contexts end before any callback runs.
+	h.result.hook(hedgeDone[T]{h})
 	h.mu.Lock()
 	h.start()
 	h.mu.Unlock()

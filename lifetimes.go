@@ -303,3 +303,12 @@ func (f *Future[T]) hook(l listener[T]) {
 	f.first = l
 	f.state.Store(stateHooked)
 }
+
+// hookAwaited is hook for a future that its maker expects to be waited for:
+// it also makes the done channel now, where f is made, instead of making
+// it later, under the lock, in the first wait.
+func (f *Future[T]) hookAwaited(l listener[T]) {
+	f.first = l
+	f.done = make(chan struct{})
+	f.state.Store(stateHooked | stateChan)
+}
