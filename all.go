@@ -5,7 +5,7 @@ import "sync/atomic"
 // All returns a future that succeeds with the values of fs in argument order
 // once every one of them has succeeded, or fails as soon as any of them
 // fails, with that input's error and traceback, without waiting for the
-// rest (JavaScript's Promise.all). It is the fail-fast sibling of Combine.
+// rest (JavaScript's Promise.all). It is the fail-fast sibling of [Combine].
 // Inputs already done when All is called count in argument order; with no
 // arguments it returns a future that has already succeeded with an empty,
 // non-nil slice.
@@ -23,7 +23,7 @@ func All[T any](fs ...*Future[T]) *Future[[]T] {
 }
 
 // Outcome is one future's final state: its value if it succeeded, or the
-// error it failed with (and the zero value). AllSettled reports one per
+// error it failed with (and the zero value). [AllSettled] reports one per
 // input.
 type Outcome[T any] struct {
 	Value T

@@ -7,19 +7,19 @@ import (
 	"sync/atomic"
 )
 
-// Cancel completes f with the error context.Canceled, if f is still pending,
+// Cancel completes f with the error [context.Canceled], if f is still pending,
 // and reports whether it did; on a done future it changes nothing and
 // returns false. The failure records no traceback (Traceback returns nil):
 // a cancellation is a decision, not a fault with a stack worth keeping.
 //
 // Callbacks registered on f run on the calling goroutine before Cancel
-// returns, as for any completion. If f came from GoContext or Submit, its
+// returns, as for any completion. If f came from [GoContext] or [Submit], its
 // function's context is canceled too, and a queued function will never run;
 // a function already running is not stopped, but it sees its context end
 // and whatever it returns is discarded. If f came from a combinator, a
-// continuation or WithTimeout, it stops waiting for its inputs and lets go
+// continuation or [WithTimeout], it stops waiting for its inputs and lets go
 // of its function (see each for when). Any other producer is not told: its
-// later SetResult or SetException simply returns false. (Python's
+// later [Future.SetResult] or [Future.SetException] simply returns false. (Python's
 // Future.cancel refuses once the function runs, and Java's cancel can only
 // interrupt a thread; Cancel always answers the waiters at once and tells
 // the function through its context, which is how Go code is stopped.)
@@ -35,7 +35,7 @@ func (f *Future[T]) Cancel() bool {
 // panics.
 //
 // The child context is canceled when ctx ends, when the future is completed
-// by anything other than fn (Cancel, SetResult, ...), and when fn returns;
+// by anything other than fn (Cancel, [Future.SetResult], ...), and when fn returns;
 // do not hand it to work that should outlive fn. The future is fn's outcome:
 // when ctx ends, the future still waits for fn to return, as errgroup does;
 // only an explicit completion such as Cancel finishes it first, and then
@@ -45,7 +45,7 @@ func (f *Future[T]) Cancel() bool {
 // goroutine starts; in the second case the future fails with an error
 // wrapping both [ErrNotRun] and [context.Cause] of ctx, and no traceback,
 // before GoContext returns if ctx is already done. If fn calls
-// runtime.Goexit, the future fails with an error saying so.
+// [runtime.Goexit], the future fails with an error saying so.
 //
 // Callbacks registered on the future run on fn's goroutine once fn returns,
 // or on the goroutine that completed it first. GoContext never blocks. It

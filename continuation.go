@@ -25,13 +25,13 @@ var (
 // If fn returns an error, the returned future fails with it, without a
 // traceback, unless that error is f's own: then f's traceback goes with it.
 // If fn panics, the future fails with a *PanicError carrying the panic's
-// stack; if fn calls runtime.Goexit (as t.FailNow does), it fails with an
+// stack; if fn calls [runtime.Goexit] (as t.FailNow does), it fails with an
 // error saying so, and the callbacks still due on the ending goroutine run
 // before it ends.
 //
 // If the returned future is completed by someone else first (Cancel,
-// SetResult, SetException), fn is not run, and a pending f lets go of the
-// continuation and fn at once. (If a ContinueWith, Then or Recover was
+// [Future.SetResult], [Future.SetException]), fn is not run, and a pending f lets go of the
+// continuation and fn at once. (If a ContinueWith, Then or [Recover] was
 // chained on the returned future before that, f lets go of them the next
 // time its list of callbacks would grow instead, so that a chain pays
 // nothing for this.)
@@ -147,7 +147,7 @@ func inheritTraceback[T any](err error, tb *Traceback, src *Future[T]) *Tracebac
 	return tb
 }
 
-// ContinueWithFuture is ContinueWith for a fn that itself returns a future:
+// ContinueWithFuture is [ContinueWith] for a fn that itself returns a future:
 // the returned future completes with that future's outcome (and traceback)
 // once it is done, which is how Hazelcast's continue_with treats a function
 // returning a Future. If fn returns an error (whether or not it also returns

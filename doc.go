@@ -10,8 +10,8 @@
 // # Producers and consumers
 //
 // A future has two sides. The producer creates a pending future with New (or
-// declares a zero Future) and completes it exactly once, with SetResult on
-// success or SetException on failure. The first completion wins; later calls
+// declares a zero Future) and completes it exactly once, with [Future.SetResult] on
+// success or [Future.SetException] on failure. The first completion wins; later calls
 // return false and change nothing, so racing producers need no coordination:
 //
 //	f := future.New[User]()
@@ -35,10 +35,10 @@
 //
 // # Chaining and combining
 //
-// ContinueWith runs a function on a future's outcome, once it is done, and
-// returns a future of the function's result; ContinueWithFuture does the
+// [ContinueWith] runs a function on a future's outcome, once it is done, and
+// returns a future of the function's result; [ContinueWithFuture] does the
 // same for a function that starts more asynchronous work, and flattens the
-// future it returns; Combine gathers futures of one type into a future of
+// future it returns; [Combine] gathers futures of one type into a future of
 // all their values, in argument order, once every one is done:
 //
 //	name := future.ContinueWith(f, func(f *future.Future[User]) (string, error) {
@@ -52,24 +52,24 @@
 // # Blocking and non-blocking methods
 //
 // Result, Exception and Traceback block until the future is done.
-// ResultContext blocks until the future is done or a context ends, whichever
+// [Future.ResultContext] blocks until the future is done or a context ends, whichever
 // is first; the future is unaffected by the context. IsSuccess, Done, Running
-// and DoneChan never block; DoneChan's channel works in a select statement.
+// and [Future.DoneChan] never block; DoneChan's channel works in a select statement.
 // Producing (SetResult, SetException) does not wait for readers, but it runs
 // the callbacks registered on the future before it returns.
 //
 // # Callbacks and where they run
 //
-// AddDoneCallback, ContinueWith, ContinueWithFuture, Flatten and Combine
+// [Future.AddDoneCallback], ContinueWith, ContinueWithFuture, [Flatten] and Combine
 // register work to run when a future is done. That work runs on the
 // goroutine that completes the future, inside its SetResult, SetException,
-// SetExceptionWithTraceback or Cancel call, in the order it was registered,
+// [Future.SetExceptionWithTraceback] or Cancel call, in the order it was registered,
 // exactly once, with no lock held; if the future is already done, it runs at
 // once on the registering goroutine.
 // When a continuation completes its own future, that future's callbacks run
 // before the next callback of the first one, just as nested calls would.
-// No goroutine is started for any of it: only Go, GoContext, a Pool's
-// workers, Flights and Hedge start goroutines, each to run a function (see
+// No goroutine is started for any of it: only Go, [GoContext], a Pool's
+// workers, Flights and [Hedge] start goroutines, each to run a function (see
 // "Cancellation, contexts and the pool" and "Shared and hedged work").
 //
 // Completion is iterative: completing the head of a chain of a million
@@ -96,14 +96,14 @@
 //
 // # Combinators beyond Hazelcast
 //
-// All (fail-fast), Any (first success), Race (first outcome) and AllSettled
-// (every outcome, as Outcome values) gather many futures into one; with no
-// inputs, Any and Race fail with ErrNoFutures. AsCompleted ranges over
+// All (fail-fast), Any (first success), Race (first outcome) and [AllSettled]
+// (every outcome, as [Outcome] values) gather many futures into one; with no
+// inputs, Any and Race fail with [ErrNoFutures]. [AsCompleted] ranges over
 // futures in the order they complete. Then runs a function on success only
-// and Recover on failure only; WithTimeout bounds a future by a duration
+// and [Recover] on failure only; [WithTimeout] bounds a future by a duration
 // without changing it. Like Combine, they start no goroutine: their work
 // runs on the goroutine that completes an input (or, for an expired
-// WithTimeout, on the goroutine time.AfterFunc starts for its timer).
+// WithTimeout, on the goroutine [time.AfterFunc] starts for its timer).
 //
 // # From Hazelcast to Go
 //
@@ -131,28 +131,28 @@
 //
 // # Cancellation, contexts and the pool
 //
-// Cancel completes a pending future with context.Canceled, so that whoever
+// Cancel completes a pending future with [context.Canceled], so that whoever
 // waits on it gets an answer at once. GoContext runs a function with a child
 // of a request's context, and cancels that child when the context ends,
 // when the future is completed by anyone else (Cancel included) and when the
 // function returns; the future is the function's outcome, waiting for it even
-// after the context ends, as errgroup does. A Pool made by NewPool runs
+// after the context ends, as errgroup does. A Pool made by [NewPool] runs
 // submitted functions in submission order, at most its limit at once, each
 // as by GoContext. A queued function whose context ends or whose future is
 // canceled never runs, leaves the queue at once and its future fails at
-// once (with an error wrapping ErrNotRun and the context's cause, for a
-// context's end). Submit never blocks unless the pool's queue is bounded
-// with SetQueueLimit; Wait returns when nothing is queued or running. The
+// once (with an error wrapping [ErrNotRun] and the context's cause, for a
+// context's end). [Submit] never blocks unless the pool's queue is bounded
+// with [Pool.SetQueueLimit]; Wait returns when nothing is queued or running. The
 // pool's workers exist only while it has work, so it needs no Close. A Group
 // ties one request's functions together, on a pool or on goroutines of
 // their own: the first failure cancels the rest, and its Wait returns once
 // every one of its functions has returned.
 //
-// The package itself starts goroutines only in Go, GoContext, Fork without
+// The package itself starts goroutines only in Go, GoContext, [Fork] without
 // a pool, a Pool's workers, a Flights run and Hedge's attempts. The
 // standard library starts two more kinds, each only when it fires:
 // time.AfterFunc's goroutine completes an expiring WithTimeout and starts a
-// Hedge's next attempt, and a context.AfterFunc goroutine fails a Pool's
+// Hedge's next attempt, and a [context.AfterFunc] goroutine fails a Pool's
 // queued functions when their context ends, for whatever reason, while
 // every worker is busy, and fails the future of a Flights caller whose
 // context ends (for a context type of its own that context.AfterFunc
@@ -247,6 +247,6 @@
 // completing the future from outside is a fatal error, as for any channel
 // of the bubble. What the standard library binds to a bubble stays bound: a
 // WithTimeout called inside a bubble sets a timer of the bubble, as
-// context.WithTimeout does, so its input must then be completed inside the
+// [context.WithTimeout] does, so its input must then be completed inside the
 // bubble too.
 package future

@@ -11,12 +11,12 @@ import (
 // Future is the result of an asynchronous computation: a value of type T or
 // an error, available once the future is done.
 //
-// A Future has two sides. The producer completes it once, with SetResult,
-// SetException or SetExceptionWithTraceback; the first completion wins and
+// A Future has two sides. The producer completes it once, with [Future.SetResult],
+// [Future.SetException] or [Future.SetExceptionWithTraceback]; the first completion wins and
 // later ones return false. Consumers read it any number of times, from any
-// number of goroutines: Result, ResultContext, Exception and Traceback block
-// until it is done; IsSuccess, Done, Running and DoneChan never block; and
-// AddDoneCallback arranges for a function to run when it is done.
+// number of goroutines: Result, [Future.ResultContext], Exception and Traceback block
+// until it is done; IsSuccess, Done, Running and [Future.DoneChan] never block; and
+// [Future.AddDoneCallback] arranges for a function to run when it is done.
 //
 // The zero value is a pending future ready to use. A Future must not be
 // copied after first use. All methods are safe for concurrent use.
@@ -117,7 +117,7 @@ func New[T any]() *Future[T] {
 }
 
 // Completed returns a future that has already succeeded with v, like
-// Hazelcast's ImmediateFuture. Its SetResult and SetException return false.
+// Hazelcast's ImmediateFuture. Its [Future.SetResult] and [Future.SetException] return false.
 func Completed[T any](v T) *Future[T] {
 	f := new(Future[T])
 	f.value = v
@@ -142,10 +142,10 @@ func Failed[T any](err error) *Future[T] {
 // result: fn's value on a nil error, otherwise fn's error, recorded without
 // a traceback. If fn panics, the future fails with a *PanicError whose
 // traceback is the stack of the panic, and the panic goes no further; if fn
-// calls runtime.Goexit, the future fails with an error saying so. Callbacks
+// calls [runtime.Goexit], the future fails with an error saying so. Callbacks
 // registered on the future run on fn's goroutine once fn returns, unless
-// another completion (Cancel, SetResult) wins first: then they run on that
-// goroutine, and fn keeps running with its result discarded (use GoContext
+// another completion (Cancel, [Future.SetResult]) wins first: then they run on that
+// goroutine, and fn keeps running with its result discarded (use [GoContext]
 // for work that should stop). Go never blocks. It panics if fn is nil.
 func Go[T any](fn func() (T, error)) *Future[T] {
 	if fn == nil {
@@ -193,7 +193,7 @@ func (f *Future[T]) SetResult(v T) bool {
 // SetException completes f with the failure err, recording the caller's stack
 // as its traceback, and reports whether this call completed it; otherwise it
 // changes nothing and returns false. Waking readers and running callbacks
-// work as in SetResult. SetException panics if err is nil, leaving f as it
+// work as in [Future.SetResult]. SetException panics if err is nil, leaving f as it
 // was.
 func (f *Future[T]) SetException(err error) bool {
 	if err == nil {
@@ -206,7 +206,7 @@ func (f *Future[T]) SetException(err error) bool {
 	return f.fail(err, captureTraceback(1))
 }
 
-// SetExceptionWithTraceback is SetException with the traceback given by the
+// SetExceptionWithTraceback is [Future.SetException] with the traceback given by the
 // caller (nil for none) instead of the caller's stack; use it to pass on a
 // failure together with the stack where it first happened. It panics if err
 // is nil, leaving f as it was.
@@ -299,7 +299,7 @@ func (f *Future[T]) Done() bool {
 
 // Running reports whether f is still pending; it is !f.Done(), as in
 // Hazelcast. Unlike Python's concurrent.futures, it does not mean that a
-// function is executing: a future queued by Submit, or made by New, is
+// function is executing: a future queued by [Submit], or made by New, is
 // Running. It never blocks.
 func (f *Future[T]) Running() bool {
 	return !f.Done()
@@ -357,7 +357,7 @@ func (f *Future[T]) makeDoneChan() <-chan struct{} {
 // completed f, after f's outcome is visible and with no lock held. Queued
 // continuations count too: one added before cb has run before cb does, and
 // if that run completed the continuation's own future, that future's
-// callbacks have run as well (a Combine still waiting for other inputs, or a
+// callbacks have run as well (a [Combine] still waiting for other inputs, or a
 // flattened future still waiting for its inner one, completes later). If f is
 // already done, cb runs at once on the calling goroutine, before
 // AddDoneCallback returns (so it may run before callbacks that were queued
@@ -366,9 +366,9 @@ func (f *Future[T]) makeDoneChan() <-chan struct{} {
 // A callback may read f, add callbacks and complete other futures. A panic in
 // cb is recovered and logged with its stack through log/slog; the other
 // callbacks still run and the goroutine that completed f is not affected. A
-// callback that calls runtime.Goexit (as t.FailNow does) is logged too and
+// callback that calls [runtime.Goexit] (as t.FailNow does) is logged too and
 // ends the goroutine, but only after the other callbacks have run.
-// To take a callback back before it runs, use OnDone. AddDoneCallback
+// To take a callback back before it runs, use [Future.OnDone]. AddDoneCallback
 // panics if cb is nil.
 func (f *Future[T]) AddDoneCallback(cb func(*Future[T])) {
 	if cb == nil {

@@ -15,15 +15,15 @@ import (
 // A Group's functions run on a pool, sharing the pool's limit with
 // everything else on it, or each on a goroutine of its own if it has no
 // pool. The first function to fail (by returning an error, panicking or
-// calling runtime.Goexit) cancels the group's context with its error as the
+// calling [runtime.Goexit]) cancels the group's context with its error as the
 // cause ([context.Cause]); functions that have not started by then never
 // run, and their futures fail with an error wrapping both [ErrNotRun] and
 // that cause. A forked future completed by something other than its
-// function ([Future.Cancel], SetResult) does not fail the group.
+// function ([Future.Cancel], [Future.SetResult]) does not fail the group.
 //
 // The zero Group is ready to use: its context is context.Background's
 // child, and its functions run on goroutines of their own. A Group must not
-// be copied after first use. Its methods, and Fork, are safe for concurrent
+// be copied after first use. Its methods, and [Fork], are safe for concurrent
 // use.
 type Group struct {
 	noCopy noCopy
@@ -82,7 +82,7 @@ func (g *Group) Context() context.Context {
 // of g's context. fn's context is canceled when g's context ends, when the
 // future is completed by anything other than fn, and when fn returns.
 //
-// If fn fails (an error, a panic, runtime.Goexit) and its future was not
+// If fn fails (an error, a panic, [runtime.Goexit]) and its future was not
 // completed by anything else first, g's context is canceled with fn's error
 // as the cause before the future is done, so whoever sees the failure sees
 // g's context ended. If g's context has already ended, or ends before fn
@@ -90,10 +90,10 @@ func (g *Group) Context() context.Context {
 // [ErrNotRun] and [context.Cause] of g's context; so a Fork after Wait runs
 // nothing.
 //
-// Fork blocks only as Submit does, when g's pool has a queue limit
+// Fork blocks only as [Submit] does, when g's pool has a queue limit
 // ([Pool.SetQueueLimit]) and its queue is full. It is safe for concurrent
 // use, from inside g's functions too (on a pool with a queue limit, see
-// SetQueueLimit first). It panics if g or fn is nil.
+// [Pool.SetQueueLimit] first). It panics if g or fn is nil.
 func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
 	if g == nil {
 		panic("future: Fork called with a nil *Group")

@@ -2,7 +2,7 @@ package future
 
 import "slices"
 
-// OnDone is AddDoneCallback with a way back: it registers cb exactly as
+// OnDone is [Future.AddDoneCallback] with a way back: it registers cb exactly as
 // AddDoneCallback does (in the same order as other callbacks, on the same
 // goroutine, with the same panic handling) and returns a function that
 // removes it, like the stop function of [context.AfterFunc].

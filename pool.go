@@ -18,7 +18,7 @@ import (
 // because its context ended) leaves the queue at once, with nothing of it
 // kept.
 //
-// A function running in the pool may Submit more work, but should not wait
+// A function running in the pool may [Submit] more work, but should not wait
 // for it: with every worker waiting on queued work, nothing runs (the same
 // holds for Python's executors). Cancel what nobody waits for, and give
 // each request's work that request's context, so that work nobody wants is
@@ -75,7 +75,7 @@ func NewPool(limit int) *Pool {
 // worker. When the queue is full, [Submit] blocks until there is room or
 // its context ends; in the second case it queues nothing, and the future it
 // returns fails with an error wrapping both [ErrNotRun] and
-// [context.Cause] of the context. With n == 0, Submit blocks until a worker
+// [context.Cause] of the context. With n == 0, [Submit] blocks until a worker
 // can start the function at once, which is what errgroup's SetLimit does;
 // with n < 0 (the default) the queue is unbounded and Submit never blocks.
 //
@@ -119,16 +119,16 @@ func (p *Pool) SetQueueLimit(n int) {
 // traceback; its callbacks then run on a goroutine started by
 // [context.AfterFunc], or on the worker that was about to start it. If ctx
 // is already done, Submit queues nothing and returns that failed future. A
-// function that calls runtime.Goexit fails its future with an error saying
+// function that calls [runtime.Goexit] fails its future with an error saying
 // so, and another worker takes its place.
 //
 // Submit starts no goroutine per queued function: functions that wait
-// behind busy workers are watched with one context.AfterFunc per context
+// behind busy workers are watched with one [context.AfterFunc] per context
 // (which, for a context type of its own that context.AfterFunc cannot hook
 // into, waits in a goroutine of its own while that context has work
 // queued).
 //
-// Submit panics if p, ctx or fn is nil, or if p was not made by NewPool.
+// Submit panics if p, ctx or fn is nil, or if p was not made by [NewPool].
 func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
 	if p == nil {
 		panic("future: Submit called with a nil *Pool")
@@ -317,7 +317,7 @@ func (p *Pool) finish() {
 
 // Wait blocks until no function is queued or running in p, including
 // functions submitted while it waits. When it returns, every future that
-// Submit returned before then is done. A function dropped from the queue
+// [Submit] returned before then is done. A function dropped from the queue
 // because its future was done before it started no longer counts.
 //
 // Wait waits for the whole pool, whoever submitted to it; to wait for one

@@ -12,9 +12,9 @@ var ErrNoFutures = errors.New("future: no futures")
 // Any returns a future that succeeds with the value of the first of fs to
 // succeed (JavaScript's Promise.any). If every input fails, it fails once the
 // last one does, with an error that joins the inputs' errors in argument
-// order (errors.Join), so errors.Is and errors.As see each of them; that
+// order ([errors.Join]), so errors.Is and errors.As see each of them; that
 // error has no traceback of its own (each input keeps its own). With no
-// arguments it returns a future that has already failed with ErrNoFutures.
+// arguments it returns a future that has already failed with [ErrNoFutures].
 // Inputs already done when Any is called count in argument order.
 //
 // Any never blocks and starts no goroutine: the result is completed on the
@@ -76,7 +76,7 @@ func (a *anyListener[T]) detach() {
 // success or failure, with its traceback (JavaScript's Promise.race, Java's
 // CompletableFuture.anyOf). Inputs already done when Race is called count in
 // argument order, so the first of them wins. With no arguments it returns a
-// future that has already failed with ErrNoFutures.
+// future that has already failed with [ErrNoFutures].
 //
 // Race never blocks and starts no goroutine: the result is completed on the
 // goroutine that completes the first input, or before Race returns if one is

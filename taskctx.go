@@ -79,7 +79,7 @@ func (c *taskContext) Value(key any) any {
 	return c.made().Value(key)
 }
 
-// String names the context as context.WithCancel's child would be named.
+// String names the context as [context.WithCancel]'s child would be named.
 func (c *taskContext) String() string { return contextName(c.parent) + ".WithCancel" }
 
 // contextName names ctx as the context package's String methods do.

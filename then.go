@@ -6,7 +6,7 @@ package future
 // traceback. If fn returns an error, the returned future fails with it,
 // without a traceback; if fn panics, it fails with a *PanicError carrying
 // the panic's stack. To chain a step that itself returns a future, use
-// ContinueWithFuture.
+// [ContinueWithFuture].
 //
 // fn runs on the goroutine that completes f, or on the calling goroutine,
 // before Then returns, if f is already done; if the returned future is

@@ -8,9 +8,9 @@ import (
 
 // WithTimeout returns a future with f's outcome (value, or error and
 // traceback) if f completes within d, and otherwise one that fails when d
-// has passed, with an error for which errors.Is(err, context.DeadlineExceeded)
+// has passed, with an error for which errors.Is(err, [context.DeadlineExceeded])
 // holds. f itself is not changed: it keeps running and can still complete
-// and be read. As with context.WithTimeout, a d of zero or less has already
+// and be read. As with [context.WithTimeout], a d of zero or less has already
 // expired: the result fails at once unless f is already done, in which case
 // it has f's outcome.
 //
@@ -99,8 +99,8 @@ func (e *timeoutError) Error() string {
 	return "future: timed out after " + e.d.String() + ": " + context.DeadlineExceeded.Error()
 }
 
-// Unwrap returns context.DeadlineExceeded, for errors.Is.
+// Unwrap returns [context.DeadlineExceeded], for errors.Is.
 func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// Timeout reports true, as context.DeadlineExceeded and net errors do.
+// Timeout reports true, as [context.DeadlineExceeded] and net errors do.
 func (e *timeoutError) Timeout() bool { return true }

@@ -10,7 +10,7 @@ import (
 const maxFrames = 64
 
 // Traceback is a goroutine's call stack, recorded where a failure happened:
-// Go's counterpart of a Python traceback. SetException records one for the
+// Go's counterpart of a Python traceback. [Future.SetException] records one for the
 // caller, and a panic caught by Go or a continuation records the panicking
 // stack. A Traceback is immutable and safe for concurrent use; a nil
 // *Traceback means none was recorded and has no frames.
@@ -68,7 +68,7 @@ func (t *Traceback) String() string {
 }
 
 // PanicError is the error of a future whose function panicked: the function
-// given to Go or to a continuation such as ContinueWith. Value is the value
+// given to Go or to a continuation such as [ContinueWith]. Value is the value
 // passed to panic. The stack of the panic is the failed future's Traceback;
 // the error has no accessor of its own, so to hand the failure on with its
 // stack, pass both (SetExceptionWithTraceback(f.Exception(), f.Traceback())).
