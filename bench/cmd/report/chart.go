@@ -33,6 +33,7 @@ func (d *data) chart() string {
 	w := func(format string, args ...any) { fmt.Fprintf(&body, format+"\n", args...) }
 	y := 74.0
 	top := y
+	drawn := map[string]bool{} // the libraries with a bar, for the legend
 	for _, wl := range workloads {
 		if !d.measured(wl.name) {
 			continue
@@ -54,6 +55,7 @@ func (d *data) chart() string {
 				continue
 			}
 			s := d.ratio(wl.name, lib, base)
+			drawn[lib] = true
 			w(`<text x="%.0f" y="%.0f" text-anchor="end">%s</text>`, left-6, y+barH-2, lib)
 			w(`<rect x="%.0f" y="%.0f" width="%.1f" height="%.0f" fill="%s" fill-opacity="0.85"/>`, left, y, x(s.r)-left, barH, colors[lib])
 			end := x(s.r)
@@ -98,6 +100,9 @@ func (d *data) chart() string {
 	var legend strings.Builder
 	lx := 8.0
 	for _, lib := range libs[1:] {
+		if !drawn[lib] {
+			continue
+		}
 		fmt.Fprintf(&legend, `<rect x="%.0f" y="%.0f" width="10" height="10" fill="%s"/><text x="%.0f" y="%.0f">%s</text>`+"\n", lx, legendY, colors[lib], lx+14, legendY+9, lib)
 		lx += 14 + 7*float64(len(lib)) + 18
 	}
