@@ -55,6 +55,9 @@ func (d *data) chart() string {
 				continue
 			}
 			s := d.ratio(wl.name, lib, base)
+			if !s.ok() {
+				continue // the baseline was not measured
+			}
 			drawn[lib] = true
 			w(`<text x="%.0f" y="%.0f" text-anchor="end">%s</text>`, left-6, y+barH-2, lib)
 			w(`<rect x="%.0f" y="%.0f" width="%.1f" height="%.0f" fill="%s" fill-opacity="0.85"/>`, left, y, x(s.r)-left, barH, colors[lib])
