@@ -65,3 +65,23 @@ func BenchmarkResult(b *testing.B) {
 func BenchmarkDone(b *testing.B) { workloads.Done(b) }
 
 func BenchmarkIsSuccess(b *testing.B) { workloads.IsSuccess(b) }
+
+// The failure path beside the success path and the cost of an error, and
+// the traceback capture alone (issue 15).
+func BenchmarkFailure(b *testing.B) {
+	for _, o := range workloads.FailureOps {
+		b.Run("op="+o.Op, o.Run)
+	}
+}
+
+// The heap a pending future holds (issue 15), as the metric B/future; run
+// with -benchtime=Nx to keep N futures (bench/run.sh keeps a million for
+// pending).
+func BenchmarkMemory(b *testing.B) {
+	b.Run("pending/lib=future", workloads.MemPendingFuture)
+	b.Run("pending/lib=baseline", workloads.MemPendingFloor)
+	b.Run("callback/lib=future", workloads.MemCallbackFuture)
+	b.Run("continuation/lib=future", workloads.MemContinuationFuture)
+	b.Run("waiters/lib=future", workloads.MemWaitersFuture)
+	b.Run("waiters/lib=baseline", workloads.MemWaitersFloor)
+}

@@ -3,8 +3,9 @@
 # and writes RESULTS.md and chart.svg beside this script (raw outputs go to
 # results/). Usage, from anywhere:
 #
-#	bench/run.sh            # 6 rounds at -benchtime=1s: about 10 minutes on 2 cores
+#	bench/run.sh            # 6 rounds at -benchtime=1s: about 11 minutes on 2 cores
 #	COUNT=10 BENCHTIME=2s bench/run.sh
+#	REPORT_ONLY=1 bench/run.sh  # no measuring: benchstat and the report, again, from results/
 #
 # Run it on a quiet machine: other load shows up as noise in every ratio.
 set -euo pipefail
@@ -17,68 +18,100 @@ mkdir -p results
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "--- $count rounds of go test -bench -benchtime=$benchtime"
-# Each library runs each workload in a fresh process, so that none inherits
-# the heap, goroutines or threads another left behind (in one process, the
-# first contender of a workload does measurably better); the contenders of a
-# workload run one after another, in an order that rotates from round to
-# round, so that a change of load on the machine hits them alike.
-go test -c -o "$tmp/bench.test" .
-workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool)
-libs=(baseline future workiva mo errgroup conc singleflight)
-: >results/raw.txt
-echo "before: $(uptime)" >results/load.txt
-for round in $(seq "$count"); do
-	echo "round $round of $count"
-	for w in "${workloads[@]}"; do
-		for i in "${!libs[@]}"; do
-			lib=${libs[$(((i + round) % ${#libs[@]}))]}
-			"$tmp/bench.test" -test.run='^$' -test.bench="^Benchmark$w\$/^lib=$lib\$" \
-				-test.benchtime="$benchtime" -test.timeout=1h | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >>results/raw.txt || true
+if [ -z "${REPORT_ONLY:-}" ]; then
+	echo "--- $count rounds of go test -bench -benchtime=$benchtime"
+	# Each library runs each workload in a fresh process, so that none inherits
+	# the heap, goroutines or threads another left behind (in one process, the
+	# first contender of a workload does measurably better); the contenders of a
+	# workload run one after another, in an order that rotates from round to
+	# round, so that a change of load on the machine hits them alike.
+	go test -c -o "$tmp/bench.test" .
+	workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool)
+	libs=(baseline future workiva mo errgroup conc singleflight)
+	: >results/raw.txt
+	echo "before: $(uptime)" >results/load.txt
+	for round in $(seq "$count"); do
+		echo "round $round of $count"
+		for w in "${workloads[@]}"; do
+			for i in "${!libs[@]}"; do
+				lib=${libs[$(((i + round) % ${#libs[@]}))]}
+				"$tmp/bench.test" -test.run='^$' -test.bench="^Benchmark$w\$/^lib=$lib\$" \
+					-test.benchtime="$benchtime" -test.timeout=1h | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >>results/raw.txt || true
+			done
+		done
+		"$tmp/bench.test" -test.run='^$' -test.bench='^Benchmark(Reads|Failure)$' -test.benchtime="$benchtime" | grep '^Benchmark' >>results/raw.txt
+	done
+	echo "after:  $(uptime)" >>results/load.txt
+	# BenchmarkHeld counts goroutines, which do not vary: a few iterations do.
+	"$tmp/bench.test" -test.run='^$' -test.bench='^BenchmarkHeld' -test.benchtime=20x | grep '^Benchmark' >>results/raw.txt
+	# BenchmarkMemory keeps N pending futures and reports the heap they hold
+	# per future, which does not vary from round to round either: one process
+	# per case and library, N set by -benchtime (a million pending futures; 500
+	# futures with 10 goroutines blocked on each).
+	for c in pending callback continuation waiters; do
+		case $c in
+		pending) n=1000000x ;;
+		waiters) n=500x ;;
+		*) n=100000x ;;
+		esac
+		for lib in baseline future workiva mo; do
+			"$tmp/bench.test" -test.run='^$' -test.bench="^BenchmarkMemory\$/^$c\$/^lib=$lib\$" -test.benchtime=$n |
+				grep '^Benchmark' >>results/raw.txt || true
 		done
 	done
-	"$tmp/bench.test" -test.run='^$' -test.bench='^BenchmarkReads$' -test.benchtime="$benchtime" >>results/raw.txt
-done
-echo "after:  $(uptime)" >>results/load.txt
-# BenchmarkHeld counts goroutines, which do not vary: a few iterations do.
-"$tmp/bench.test" -test.run='^$' -test.bench='^BenchmarkHeld' -test.benchtime=20x | grep '^Benchmark' >>results/raw.txt
+
+	echo "--- W6: 1,000,000-link chains, one process per library"
+	go build -o "$tmp/chain" ./cmd/chain
+	: >results/w6.txt
+	for lib in future recursive mo; do
+		if out=$("$tmp/chain" -lib "$lib" 2>"$tmp/stderr"); then
+			echo "$lib completed: $out" | tee -a results/w6.txt
+		elif grep -q 'stack overflow' "$tmp/stderr"; then
+			echo "$lib **stack overflow** ($(grep -m1 'stack exceeds' "$tmp/stderr" | sed 's/^runtime: //'))" | tee -a results/w6.txt
+		else
+			echo "$lib **failed**: $(head -c 300 "$tmp/stderr" | tr '\n' ' ')" | tee -a results/w6.txt
+		fi
+	done
+
+	echo "--- tail at scale (fake time: the same figures on every machine; needs Go 1.25 for testing/synctest)"
+	TAIL_WRITE=1 go test -run '^TestTailAtScale$' . | tail -1
+
+	# When and where the figures were measured, so that a report regenerated
+	# later from these results says so, not when and where it was regenerated.
+	{
+		echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "mhz: $(awk -F: '/cpu MHz/ { printf "%.0f", $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+		echo "cores: $(getconf _NPROCESSORS_ONLN)"
+		echo "go: $(go env GOVERSION)"
+	} >results/machine.txt
+fi
 
 echo "--- benchstat"
-# future against each workload's baseline, with confidence intervals; every
-# library's figures are in results/raw.txt and RESULTS.md. The group
-# workloads have no baseline of their own: errgroup is theirs, and conc is
-# compared too; Flights' baseline is singleflight, the code it replaces.
-go run "$benchstat" -filter '/lib:(baseline OR future) -.name:(Held OR Group OR GroupNoPool OR Flights)' -col '/lib@(baseline future)' results/raw.txt | tee results/benchstat.txt
-echo | tee -a results/benchstat.txt
-go run "$benchstat" -filter '.name:(Group OR GroupNoPool)' -col '/lib@(errgroup future conc)' results/raw.txt | tee -a results/benchstat.txt
-echo | tee -a results/benchstat.txt
-go run "$benchstat" -filter '.name:Flights' -col '/lib@(singleflight future)' results/raw.txt | tee -a results/benchstat.txt
-
-echo "--- W6: 1,000,000-link chains, one process per library"
-go build -o "$tmp/chain" ./cmd/chain
-: >results/w6.txt
-for lib in future recursive mo; do
-	if out=$("$tmp/chain" -lib "$lib" 2>"$tmp/stderr"); then
-		echo "$lib completed: $out" | tee -a results/w6.txt
-	elif grep -q 'stack overflow' "$tmp/stderr"; then
-		echo "$lib **stack overflow** ($(grep -m1 'stack exceeds' "$tmp/stderr" | sed 's/^runtime: //'))" | tee -a results/w6.txt
-	else
-		echo "$lib **failed**: $(head -c 300 "$tmp/stderr" | tr '\n' ' ')" | tee -a results/w6.txt
-	fi
+# Each workload's contenders against ours, then against the workload's
+# baseline (the chart's ratios: Flights' is singleflight, the code it
+# replaces, and the groups' errgroup); the failure path against
+# SetException; the reads, for their intervals. As text for people
+# (results/benchstat.txt) and as CSV for cmd/report (results/benchstat.csv).
+timed='W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool OR Flights OR Group OR GroupNoPool'
+comparisons=(
+	".name:($timed)" '/lib@(future baseline workiva mo errgroup conc singleflight)'
+	'.name:(W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool)' '/lib@(baseline future workiva mo errgroup conc)'
+	'.name:Flights' '/lib@(singleflight future)'
+	'.name:(Group OR GroupNoPool)' '/lib@(errgroup future conc)'
+	'.name:Failure' '/op@(SetException SetResult errors.New CaptureTraceback CaptureTraceback-deep workiva-SetError)'
+	'.name:Reads' '/lib'
+)
+: >results/benchstat.txt
+: >results/benchstat.csv
+for ((i = 0; i < ${#comparisons[@]}; i += 2)); do
+	go run "$benchstat" -filter "${comparisons[i]}" -col "${comparisons[i + 1]}" results/raw.txt >>results/benchstat.txt
+	echo >>results/benchstat.txt
+	go run "$benchstat" -format csv -filter "${comparisons[i]}" -col "${comparisons[i + 1]}" results/raw.txt >>results/benchstat.csv 2>/dev/null
+	echo >>results/benchstat.csv
 done
-
-echo "--- tail at scale (fake time: the same figures on every machine; needs Go 1.25 for testing/synctest)"
-TAIL_WRITE=1 go test -run '^TestTailAtScale$' . | tail -1
+cat results/benchstat.txt
 
 echo "--- report"
-# When and where the figures were measured, so that a report regenerated
-# later from these results says so, not when and where it was regenerated.
-{
-	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "mhz: $(awk -F: '/cpu MHz/ { printf "%.0f", $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
-	echo "cores: $(getconf _NPROCESSORS_ONLN)"
-	echo "go: $(go env GOVERSION)"
-} >results/machine.txt
-go run ./cmd/report -raw results/raw.txt -w6 results/w6.txt -benchstat results/benchstat.txt -load results/load.txt \
+go run ./cmd/report -raw results/raw.txt -w6 results/w6.txt -benchstat results/benchstat.csv -load results/load.txt \
 	-tail results/tail.md -machine results/machine.txt -out RESULTS.md -svg chart.svg
 echo "wrote $(pwd)/RESULTS.md and $(pwd)/chart.svg"

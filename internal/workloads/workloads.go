@@ -32,10 +32,11 @@ const (
 // Sink receives the results of the measured work, so that the compiler
 // cannot optimise the work away.
 var Sink struct {
-	Int  int
-	Ints []int
-	Err  error
-	Bool bool
+	Int       int
+	Ints      []int
+	Err       error
+	Bool      bool
+	Traceback *future.Traceback
 }
 
 // OneShot is the floor: the least a goroutine-safe, write-once value can be,

@@ -1,0 +1,157 @@
+package main
+
+import "strings"
+
+// workloads are the timed comparisons, in the order the report shows them,
+// each with what its baseline is, and the library that is the baseline
+// (base; "baseline" if empty: the floor or the hand-rolled code): Flights
+// is measured against singleflight and the groups against errgroup, the
+// code they replace.
+var workloads = []struct{ name, what, baseline, base, short string }{
+	{"W1", "create, complete and read a future on one goroutine", "raw one-shot: `chan struct{}` + value (the floor)", "", "create, complete and read one future; 1× = raw one-shot (chan struct{} + value)"},
+	{"W2", "completion handed to a goroutine blocked reading it", "raw one-shot (the floor)", "", "hand a completion to a goroutine blocked reading it; 1× = raw one-shot"},
+	{"W3", "1,000-link continuation chain built on a pending future, completed from its head", "minimal mutex + callback-slice future, recursive completion", "", "complete a 1,000-link continuation chain; 1× = minimal mutex + callback future"},
+	{"W4", "gather 1,000 pending futures into one result", "hand-rolled gather: a callback per input, a mutex and a counter", "", "gather 1,000 pending futures; 1× = hand-rolled gather (callbacks, mutex, counter)"},
+	{"W5", "1,000 goroutines blocked on one future, woken by one completion", "closing a channel the 1,000 goroutines wait on", "", "wake 1,000 goroutines blocked on one future; 1× = closing a channel"},
+	{"Go", "run a function on a new goroutine and wait for its result", "`go` + raw one-shot", "", "run a function on a new goroutine, wait for its result; 1× = go + raw one-shot"},
+	{"Pool", "one tiny task submitted, run and completed at limit 4, in batches of 1,000 each followed by a wait (issue 8)", "a goroutine per task behind a 4-slot semaphore, completing a future (what errgroup's SetLimit does)", "", "one tiny task at limit 4, batches of 1,000; 1× = goroutine per task behind a semaphore"},
+	{"Flights", "a round of 1,000 concurrent callers, each on a goroutine of its own, asking for one of 10 keys and waiting for its value; each key's work runs once a round (issue 14)", "`singleflight.Group.DoChan` from golang.org/x/sync, the callers receiving from their channels", "singleflight", "1,000 concurrent callers over 10 keys, one run per key; 1× = singleflight.DoChan"},
+	{"Group", "one request's group: 1,000 tiny functions forked at most 4 at a time, a wait, the results read (issue 13); ours on a pool of 4 made once", "x/sync errgroup: `errgroup.WithContext` and `SetLimit(4)`, results written into a slice", "errgroup", "one request forks 1,000 tiny functions, 4 at a time; 1× = errgroup with SetLimit(4)"},
+	{"GroupNoPool", "the same group with no limit: a goroutine per function (issue 13)", "x/sync errgroup: `errgroup.WithContext`, no limit", "errgroup", "the same group, a goroutine per function; 1× = errgroup, no limit"},
+}
+
+// baseOf returns the library a workload's ratios are taken against.
+func baseOf(workload string) string {
+	for _, w := range workloads {
+		if w.name == workload && w.base != "" {
+			return w.base
+		}
+	}
+	return "baseline"
+}
+
+// libs are the libraries in the order the tables and the chart show them.
+var libs = []string{"baseline", "future", "workiva", "mo", "errgroup", "conc", "singleflight"}
+
+var libNames = map[string]string{
+	"baseline":     "baseline",
+	"future":       "**future** (this module)",
+	"workiva":      "Workiva/go-datastructures futures",
+	"mo":           "samber/mo Future",
+	"errgroup":     "x/sync errgroup",
+	"conc":         "sourcegraph/conc",
+	"singleflight": "x/sync singleflight (`DoChan`)",
+}
+
+// behind explains, for a workload and a peer, why that peer is as fast as or
+// faster than future there; the report prints it only when it is.
+var behind = map[key]string{
+	{"W1", "workiva"}:           "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, the size of our Future[int] (value, failure, listeners, state, mutex, channel), with no callbacks to check on completion, though it boxes each value in an `interface{}`, a second allocation for any value that is not a small integer.",
+	{"W2", "workiva"}:           "`futures.Selectable` blocks the same way our Result does (a channel made lazily under a mutex by the first reader) and has no callbacks to look for on completion; it takes its mutex to complete and boxes the value, where ours uses two atomic ors. See the W2 targets for the profile.",
+	{"W5", "workiva"}:           "W5 is dominated by starting and scheduling 1,000 goroutines, which every contender pays alike; the differences are within the noise.",
+	{"W5", "mo"}:                "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
+	{"Go", "errgroup"}:          "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
+	{"Go", "conc"}:              "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel.",
+	{"Flights", "singleflight"}: "a singleflight caller gets a buffered channel; ours gets a Future of its own, which it can cancel without touching the others: the listener that takes a leaving caller out of the run is registered on, and fired from, that future, and Result makes the future's done channel when it has to wait. See the Flights target for what the profile says.",
+	{"Group", "errgroup"}:       "See the Group targets above: the child context per function and the future.",
+	{"Group", "conc"}:           "See the Group targets above: the child context per function and the future.",
+	{"GroupNoPool", "errgroup"}: "See the GroupNoPool target above: the child context per function and the future.",
+	{"Pool", "conc"}:            "conc's pool runs a `func()` with no result and no context: a task is the caller's closure handed to a worker over a channel (1 allocation, 48 B). Ours gives each task a Future for its result and a child context that Cancel and the end of the request reach (`context.WithCancel`: the context and its cancel function), 4 allocations and 208 B counting the caller's closure. The two are close enough that which leads changes from run to run.",
+}
+
+// missed explains, for a target, what stands between future and it; the
+// report prints it only when the target is not met.
+var missed = map[string]string{
+	"Group ≤ 0.85× errgroup": "a CPU profile taken when the workload was added puts about 45% of the time in the child context each function gets " +
+		"(`context.WithCancel` of the group's context: each child is added to and removed from the group context's children under its mutex, " +
+		"which the pool's workers contend for); errgroup hands its functions the group's context itself. The rest is what a Future and a shared " +
+		"pool carry per function: the task and its future (about 290 B in 4 allocations, against errgroup's 72 B in 2), the pool's lock taken to " +
+		"queue, start and finish each task, and the group's lock taken at Fork and when each function ends. An experiment with the child context " +
+		"parented on a context that cannot be canceled (not a fix: the child then misses the request's end) took about a quarter off and still missed.",
+	"Group ≤ 1.0× conc":           "as for errgroup: the child context per function and the future; conc hands the caller's closure to a worker over a channel.",
+	"GroupNoPool ≤ 1.0× errgroup": "both start a goroutine per function; ours also makes each function's child context (about a third of the CPU in a profile) and its future.",
+	"W2 ≤ 1.1× the floor": "W2 is a hand-off between two goroutines of 500 to 850 ns on the shared 2-core machines it has run on, about 85% of it the runtime's parking, " +
+		"readying and scheduling and the channel's make, close and receive, which the floor pays too. A CPU profile of W2 in bench/ (3 s a library, on a shared 2-core " +
+		"Intel Xeon, 2026-12-05) puts the future's own code at about 15% of an op: the reader makes the done channel in " +
+		"makeDoneChan (9%: make(chan) 7%, the mutex and the compare-and-swap that publish it 2%), the completer's settle (12.5%: close 10%, " +
+		"its two atomic ors 2%), New (3%). Beyond the floor that is about 25 to 30 ns: the mutex and the compare-and-swap, the two ors, and the " +
+		"reader's load of the outcome's cache line after it wakes. The floor makes its channel in New, before the hand-off; ours makes it on " +
+		"the reader's side, once the reader has the future. Two experiments did not move the ratio: with the garbage collector off (GOGC=off) " +
+		"it stayed at 1.11×, and blocking Result on a sync.WaitGroup instead of a lazily made channel (80 B/op instead of 175) was no faster.",
+	"W2 ≤ 1.0× Workiva's Selectable": "`Selectable` is built the same way: its first reader makes the channel under a mutex (make(chan) 5.5% " +
+		"of an op in the same profile, the mutex 1.5%), and Fill takes the mutex to close it (close 10.4%, the lock pair 2%) after boxing the " +
+		"value in an `interface{}` (2.7%; an allocation for an int from 256 up). Ours adds a compare-and-swap to publish the channel but " +
+		"completes without the mutex and boxes nothing. The profile had ours at 843 ns/op and Selectable at 907, on a machine where run.sh's " +
+		"intervals for W2 are ±15 to 25%: the code differs by a few tens of nanoseconds in several hundred, and showing which is faster " +
+		"needs more rounds or a quieter machine.",
+	"W5 ≤ 1.05× closing a channel": "W5 is dominated by starting and scheduling 1,000 goroutines, the same for both; each waiter adds two atomic loads to a channel receive. Its intervals, from rounds of about half a millisecond on a shared 2-core machine, are wider than the 5% the target allows: this run cannot show it either way.",
+	"Flights ≤ 1.0× singleflight.DoChan": "each Flights caller gets a whole Future, where a singleflight caller gets a bare channel. " +
+		"Do costs less than DoChan (1,000 calls that find their futures done when they read them take about three quarters of singleflight's time), " +
+		"but a caller that waits pays for what makes its future its own: the listener that takes it out of the run if it leaves, registered on its " +
+		"future and fired when the run completes it (a lock pair each), and the done channel Result makes, under the future's lock, when it finds " +
+		"the future pending: 16 atomic operations a caller, counting the channel's, where singleflight needs 6. Three experiments did not move the ratio: registering " +
+		"the listener without the lock, making the done channel in Do, and GOGC=off (so it is not the 50 bytes more a caller allocates).",
+	"W1 ≤ 0.85× the floor": "W1 is two allocations' worth of work; on a loaded machine its spread is wide: compare the intervals in the W1 table.",
+}
+
+// tailSection embeds the table TestTailAtScale writes beside Dean and
+// Barroso's figures.
+func tailSection(table string) string {
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(table), "\n") {
+		if !strings.HasPrefix(line, "<!--") {
+			lines = append(lines, line)
+		}
+	}
+	return `## Tail at scale
+
+The hedged request of Dean and Barroso ("The Tail at Scale", CACM 56(2),
+2013) with ` + "`future.Hedge`" + `, on a simulated backend
+([tail_test.go](tail_test.go), written to [results/tail.md](results/tail.md)).
+It runs on fake time in a ` + "`testing/synctest`" + ` bubble with a seeded generator,
+so its figures are exact, the same on every machine, and independent of the
+benchmark run above.
+
+` + strings.Join(lines, "\n") + `
+
+Their figures, for comparison:
+
+- **Fan-out.** Their illustration: a server that answers in 10 ms but
+  takes 1 s at its 99th percentile slows one request in 100 when a request
+  asks one server, and 63% of requests when it asks 100 and waits for all
+  of them. This backend is that illustration (1 - 0.99^100 = 63.4%;
+  the simulation, 63.68%).
+- **Hedging.** In a Google benchmark reading 1,000 keys from a BigTable
+  spread over 100 servers, a hedge sent after 10 ms cut the 99.9th
+  percentile from 1,800 ms to 74 ms, for 2% more requests. They recommend a
+  hedge once a request has been outstanding longer than the 95th
+  percentile, which limits the extra load to about 5%.
+
+Why ours differ:
+
+- **The backend is bimodal and memoryless.** Every call is 10 ms or 1 s,
+  independently, so a hedge either answers at 20 ms or is slow too, with
+  probability 1%. Their servers' latencies spread over a range, and slow
+  replies come from transient causes (queueing, garbage collection,
+  background work) that a second replica usually does not share at that
+  moment: their hedged tail (74 ms) is how long a second copy usually
+  takes, ours the chance that both copies are slow.
+- **Fewer calls are hedged.** 99% of our calls take exactly the 95th
+  percentile, so only the 1% that are slow outlast it: 1% more calls, not
+  their 2% (or the 5% the 95th percentile implies for a smooth
+  distribution). The hedge is due at the 95th percentile plus 1 µs:
+  at the percentile itself it would tie with every fast reply at one fake
+  instant, and which went first would be up to the scheduler.
+- **With 2 attempts the fan-out's p99.9 stays at 1 s.** A request of 100
+  keys meets a key whose two copies are both slow with probability
+  1 - (1 - 0.0001)^100, about 1% (0.81% here): the p99 falls to 20 ms, the
+  p99.9 stays at 1 s. A third attempt, for 0.01% more calls, brings it to
+  30 ms. With their 1,000 keys this model would need the third attempt even
+  for the p99 (1 - (1 - 0.0001)^1000 is 9.5%).
+- **No load.** The simulated backend has no queue, so hedges cost nothing
+  but the calls; on a real one, extra requests add load, which is why the
+  delay is a high percentile and why the losing attempt is canceled
+  (` + "`Hedge`" + ` cancels its context at once).
+
+`
+}
