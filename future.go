@@ -328,9 +328,8 @@ func (f *Future[T]) DoneChan() <-chan struct{} {
 // if f is done first. mu makes readers that race here agree on one channel.
 // Publishing is a compare-and-swap that sets stateChan only while stateDone
 // is clear, which is what lets the completer close the channel without
-// taking mu; that cut handing a value to a blocked reader from 391 to
-// 356 ns (W2 in internal/workloads, GOMAXPROCS=1, before Future shrank to
-// 64 bytes).
+// taking mu: the hand-off to a blocked reader (W2 in internal/workloads)
+// pays no lock on the completer's side.
 func (f *Future[T]) makeDoneChan() <-chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
