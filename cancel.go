@@ -139,12 +139,14 @@ func (t *task[T]) links() *qlinks { return &t.q }
 
 // run runs fn on the calling goroutine, unless the future was completed or
 // the parent context ended first, and returns once the future is done. A
-// pool's worker runs it with labels set: the profiler labels of the task's
-// context, for fn and for the callbacks that completing its future runs.
+// pool's worker runs it with labels set: the goroutine takes the profiler
+// labels of the task's context, for fn and for the callbacks that
+// completing its future runs, and keeps them until its next task sets its
+// own (a worker runs nothing of its own in between but taking the next
+// task, and ends when there is none).
 func (t *task[T]) run(labels bool) {
 	if labels {
 		pprof.SetGoroutineLabels(t.parent)
-		defer pprof.SetGoroutineLabels(context.Background())
 	}
 	// Deferred, so that it also runs when a callback of the future, run by
 	// this goroutine, calls runtime.Goexit.

@@ -38,8 +38,10 @@ type Pool struct {
 	active  int // jobs queued or running
 	queue   jobList
 	// watches holds a watch for each context, keyed by its Done channel,
-	// that has queued jobs waiting behind busy workers.
-	watches map[<-chan struct{}]*watch
+	// that has queued jobs waiting behind busy workers; lastWatch is the
+	// open watch used last, if any.
+	watches   map[<-chan struct{}]*watch
+	lastWatch *watch
 	// queueLimit bounds how many jobs may wait for a worker (see
 	// SetQueueLimit); negative: no bound. room, made by a Submit that
 	// waits for room, is closed and cleared when a job leaves the queue.
@@ -273,8 +275,7 @@ func (p *Pool) unqueue(l *qlinks) {
 		w.jobs.remove(l, inWatch)
 		l.w = nil
 		if w.jobs.n == 0 && !w.closed {
-			w.closed = true
-			delete(p.watches, w.done)
+			p.unwatch(w)
 			w.stop()
 		}
 	}
@@ -351,6 +352,9 @@ type watch struct {
 // watch returns the open watch for ctx, making one if there is none. p.mu
 // must be held.
 func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
+	if w := p.lastWatch; w != nil && w.done == done {
+		return w // a request's functions come in runs: skip the map
+	}
 	w := p.watches[done]
 	if w == nil {
 		if p.watches == nil {
@@ -361,7 +365,17 @@ func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
 		w.stop = context.AfterFunc(ctx, func() { p.expire(w, context.Cause(ctx)) })
 		p.watches[done] = w
 	}
+	p.lastWatch = w
 	return w
+}
+
+// unwatch closes w and forgets it. p.mu must be held.
+func (p *Pool) unwatch(w *watch) {
+	w.closed = true
+	delete(p.watches, w.done)
+	if p.lastWatch == w {
+		p.lastWatch = nil
+	}
 }
 
 // expire runs when w's context ends, with its cause: it closes w and fails
@@ -372,8 +386,7 @@ func (p *Pool) expire(w *watch, cause error) {
 		p.mu.Unlock()
 		return
 	}
-	w.closed = true
-	delete(p.watches, w.done)
+	p.unwatch(w)
 	var queued []job
 	for l := w.jobs.head; l != nil; l = l.watch.next {
 		queued = append(queued, l.job)
