@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -36,6 +37,20 @@ import (
 //     anything else (Cancel, SetResult: any operation can pick it) does not
 //     fail the group. Wait returns the first failure, twice, once every
 //     function that ran has returned, and ends the group's context.
+//   - OnDone registers a callback as AddDoneCallback does. Its stop, called
+//     at any point (before the completion, from a callback during the
+//     future's run or another's, after, twice), returns true only the first
+//     time and only while the future is pending; a stopped callback never
+//     runs, the others fire in order as if it had never been registered,
+//     and once the future is done exactly one of "the callback ran" and "a
+//     stop returned true" holds.
+//   - Race, Any, All, AllSettled, WithTimeout (an hour ahead, or already
+//     expired) and AsCompleted (ranged until it runs out, is broken off or
+//     its context is canceled) decide as documented, and once their result
+//     is done (Cancel included) they leave the inputs still pending:
+//     completing those later changes nothing, and the inputs' other
+//     listeners fire in order, none lost. FuzzDetach checks from inside
+//     that no listener of theirs stays behind.
 //
 // Forked functions run on goroutines of their own, so the model waits for
 // each to finish before the next operation (a released function's
@@ -66,16 +81,34 @@ func FuzzFuture(f *testing.F) {
 
 func fuzzFuture(t *testing.T, data []byte) {
 	logs := captureLogs(t)
+	// A hang while fuzzing would only stall the workers: make it a crash
+	// that saves the input. (Every wait of the model is bounded by
+	// patience, but a wrong model or a bug can block an AsCompleted loop
+	// or a Result.)
+	hang := time.AfterFunc(time.Minute, func() { panic(fmt.Sprintf("FuzzFuture: input %q hung", data)) })
+	defer hang.Stop()
 	z := newFuzzer(t, data)
 	for step := 0; step < fuzzMaxSteps && z.r.more(); step++ {
 		b := z.r.byte()
 		op := fuzzOps[int(b)%len(fuzzOps)]
-		if b >= fuzzGroupOpsFrom {
+		switch {
+		case b >= fuzzLifetimeOpsFrom:
+			op = fuzzLifetimeOps[int(b-fuzzLifetimeOpsFrom)%len(fuzzLifetimeOps)]
+		case b >= fuzzGroupOpsFrom:
 			op = fuzzGroupOps[int(b-fuzzGroupOpsFrom)%len(fuzzGroupOps)]
 		}
 		z.trace = append(z.trace, op.name)
 		op.run(z)
 		z.quiescent()
+	}
+	for _, x := range z.timers {
+		// Stop the timers still set, as a request would, so that a fuzzing
+		// process does not pile up timers due in an hour.
+		if !x.done {
+			z.trace = append(z.trace, fmt.Sprintf("Cancel %v at the end", x))
+			z.cancel(x)
+			z.quiescent()
+		}
 	}
 	if z.grp != nil && !z.grp.waited {
 		z.trace = append(z.trace, "Wait at the end")
@@ -133,14 +166,7 @@ var fuzzOps = []struct {
 		z.continueWithFuture(x, b, z.action())
 	}},
 	{"Flatten", func(z *fuzzer) { z.flatten(z.r.byte(), z.r.byte()) }},
-	{"Combine", func(z *fuzzer) {
-		n := int(z.r.byte()) % 5
-		ins := make([]*fzFut, n)
-		for i := range ins {
-			ins[i] = z.pickInt(z.r.byte())
-		}
-		z.combine(ins)
-	}},
+	{"Combine", func(z *fuzzer) { z.combine(z.inputs()) }},
 	{"Read", func(z *fuzzer) { z.observe(z.pick(z.r.byte()), true) }},
 	{"Cancel", func(z *fuzzer) { z.cancel(z.pick(z.r.byte())) }},
 }
@@ -151,8 +177,8 @@ var fuzzOps = []struct {
 // they did.
 const fuzzGroupOpsFrom = 240
 
-// fuzzGroupOps are the operations on groups: each is 4 of the 16 top
-// operation bytes.
+// fuzzGroupOps are the operations on groups, on operation bytes 240 to
+// 243.
 var fuzzGroupOps = []struct {
 	name string
 	run  func(z *fuzzer)
@@ -166,6 +192,40 @@ var fuzzGroupOps = []struct {
 		}
 	}},
 	{"Wait", func(z *fuzzer) { z.groupWait() }},
+}
+
+// fuzzLifetimeOpsFrom is the first operation byte that picks from
+// fuzzLifetimeOps instead of fuzzGroupOps. The seed corpus written before
+// them uses only 240 to 243 of the top bytes, so every seed decodes as it
+// did.
+const fuzzLifetimeOpsFrom = fuzzGroupOpsFrom + 4
+
+// fuzzLifetimeOps are the operations on what outlives a request: OnDone and
+// its stop, and the combinators that let go of their inputs once their
+// result is done. The 12 top bytes pick them in turn, so the first four
+// have two bytes each.
+var fuzzLifetimeOps = []struct {
+	name string
+	run  func(z *fuzzer)
+}{
+	{"OnDone", func(z *fuzzer) {
+		x, act := z.pick(z.r.byte()), z.action()
+		z.onDone(x, act, z.r.byte())
+	}},
+	{"Stop", func(z *fuzzer) {
+		if b := z.r.byte(); len(z.regs) > 0 {
+			z.stop(z.regs[int(b)%len(z.regs)])
+		}
+	}},
+	{"Race", func(z *fuzzer) { z.race(z.inputs()) }},
+	{"Any", func(z *fuzzer) { z.anyOf(z.inputs()) }},
+	{"All", func(z *fuzzer) { z.allOf(z.inputs()) }},
+	{"AllSettled", func(z *fuzzer) { z.allSettled(z.inputs()) }},
+	{"WithTimeout", func(z *fuzzer) {
+		x := z.pickInt(z.r.byte())
+		z.withTimeout(x, z.r.byte())
+	}},
+	{"AsCompleted", func(z *fuzzer) { z.asCompleted(z.inputs()) }},
 }
 
 // fzReader hands out the fuzz input a byte at a time, then zeros.
@@ -199,7 +259,9 @@ type fuzzer struct {
 	panics   int // callback panics that must have been logged
 	conts    []*fzCont
 	ids      int
-	grp      *fzGroup // the group Fork forks into; nil before the first
+	grp      *fzGroup      // the group Fork forks into; nil before the first
+	regs     []*fzCallback // the OnDone registrations, for Stop
+	timers   []*fzFut      // WithTimeout results with a timer set
 }
 
 func newFuzzer(t *testing.T, data []byte) *fuzzer {
@@ -244,6 +306,15 @@ func (z *fuzzer) pick(b byte) *fzFut { return z.pool[int(b)%len(z.pool)] }
 
 func (z *fuzzer) pickInt(b byte) *fzFut { return z.ints[int(b)%len(z.ints)] }
 
+// inputs picks up to 4 Future[int]s, for a combinator.
+func (z *fuzzer) inputs() []*fzFut {
+	ins := make([]*fzFut, int(z.r.byte())%5)
+	for i := range ins {
+		ins[i] = z.pickInt(z.r.byte())
+	}
+	return ins
+}
+
 // fzFut is one future and its model.
 type fzFut struct {
 	id   int
@@ -263,6 +334,10 @@ type fzFut struct {
 	// run comes before this future's next listener; parent is the future
 	// whose run resumes when this one's ends.
 	child, parent *fzFut
+
+	// onSettle, if set, runs when the model settles the future: a
+	// combinator's result detaches from its inputs still pending.
+	onSettle func()
 }
 
 func (x *fzFut) String() string { return fmt.Sprintf("future %d", x.id) }
@@ -397,6 +472,9 @@ func (z *fuzzer) settle(x *fzFut, v any, err *errCell, tb *tbCell) bool {
 		v = x.zero
 	}
 	x.val, x.err, x.tb = v, err, tb
+	if x.onSettle != nil {
+		x.onSettle()
+	}
 	return true
 }
 
@@ -459,6 +537,13 @@ func (z *fuzzer) quiescent() {
 	for _, c := range z.conts {
 		z.check(!c.src.done || c.ran || c.skipped, "continuation of %v never ran", c.src)
 	}
+	for i, c := range z.regs {
+		if c.on.done {
+			z.check(c.ran != c.stopped, "%v: OnDone registration %d: callback ran %v, stop returned true %v; want exactly one", c.on, i, c.ran, c.stopped)
+		} else {
+			z.check(!c.ran, "%v: OnDone callback %d ran while pending", c.on, i)
+		}
+	}
 }
 
 // Listeners.
@@ -468,9 +553,9 @@ type fzListenerKind int
 const (
 	lSentinel fzListenerKind = iota
 	lCallback
-	lCont    // ContinueWith or ContinueWithFuture: its fn is user code
-	lRelay   // a flattened future waiting for its inner future: invisible
-	lCombine // Combine waiting for an input: invisible
+	lCont  // ContinueWith or ContinueWithFuture: its fn is user code
+	lRelay // a flattened future waiting for its inner future: invisible
+	lInput // a combinator (Combine, Race, ...) waiting for an input: invisible
 )
 
 type fzListener struct {
@@ -478,7 +563,10 @@ type fzListener struct {
 	cb    *fzCallback
 	cont  *fzCont
 	relay *fzFut // the future a relay completes
-	comb  *fzComb
+	// input is what a combinator's listener does when the input fires, in
+	// owner's run; of is the combinator's result, which detaches it.
+	input func(in, owner *fzFut)
+	of    *fzFut
 }
 
 // ensureSentinel makes sure a pending x's first listener is its sentinel,
@@ -510,9 +598,9 @@ func (z *fuzzer) advance(x *fzFut) {
 		case lRelay:
 			x.next++
 			z.settleBy(x, l.relay, x.val, x.err, x.tb)
-		case lCombine:
+		case lInput:
 			x.next++
-			z.combineFire(l.comb, x, x)
+			l.input(x, x)
 		case lCont:
 			if !l.cont.res.done {
 				return
@@ -606,25 +694,62 @@ type fzCallback struct {
 	fzTurn
 	on  *fzFut
 	act fzAction
+	// OnDone only: its stop, whether a call of it returned true, and
+	// stopArg, whose bit 0 says that the callback, after its action, calls
+	// the stop of registration stopArg>>1 (maybe its own).
+	stop    func() bool
+	stopped bool
+	stopArg byte
 }
 
 func (z *fuzzer) addCallback(x *fzFut, act fzAction) {
-	c := &fzCallback{on: x, act: act}
+	z.register(&fzCallback{on: x, act: act}, func(cb func(any)) { x.h.addDoneCallback(cb) })
+}
+
+// onDone registers a callback with OnDone, which may call a stop when it
+// runs (see stopArg); Stop calls the stop later.
+func (z *fuzzer) onDone(x *fzFut, act fzAction, stopArg byte) {
+	c := &fzCallback{on: x, act: act, stopArg: stopArg}
+	z.register(c, func(cb func(any)) { c.stop = x.h.onDone(cb) })
+	z.regs = append(z.regs, c) // once c.stop is set
+}
+
+// register models c's registration on its future, which add makes.
+func (z *fuzzer) register(c *fzCallback, add func(cb func(any))) {
+	x := c.on
 	z.ensureSentinel(x)
 	if x.done {
 		c.immediate, c.expectNow = true, true
 	} else {
 		x.ls = append(x.ls, &fzListener{kind: lCallback, cb: c})
 	}
-	x.h.addDoneCallback(func(self any) { z.runCallback(c, self) })
+	add(func(self any) { z.runCallback(c, self) })
 	z.check(!c.expectNow, "%v: a callback added to a done future did not run at once", x)
+}
+
+// stop calls the stop of the OnDone registration c: it removes c, and
+// returns true, only if c's future is pending and no stop removed c
+// before. The model drops c from the future's listeners, which fire in
+// order without it.
+func (z *fuzzer) stop(c *fzCallback) {
+	want := !c.on.done && !c.stopped
+	if want {
+		c.stopped = true
+		c.on.ls = slices.DeleteFunc(c.on.ls, func(l *fzListener) bool { return l.cb == c })
+	}
+	got := c.stop()
+	z.check(got == want, "%v: stop returned %v, model says %v", c.on, got, want)
 }
 
 func (z *fuzzer) runCallback(c *fzCallback, self any) {
 	x := c.on
 	z.takeTurn(x, &c.fzTurn, func(l *fzListener) bool { return l.cb == c }, self)
+	z.check(!c.stopped, "%v: a callback ran after its stop returned true", x)
 	z.observe(x, true)
 	z.do(c.act, x)
+	if c.stopArg&1 != 0 && len(z.regs) > 0 {
+		z.stop(z.regs[int(c.stopArg>>1)%len(z.regs)])
+	}
 	if !c.immediate {
 		z.advance(x)
 	}
@@ -715,6 +840,12 @@ func intOf(v any) int {
 		n := 0
 		for _, e := range v {
 			n += e
+		}
+		return n
+	case []future.Outcome[int]:
+		n := 0
+		for _, o := range v {
+			n += o.Value
 		}
 		return n
 	}
@@ -863,19 +994,8 @@ func (z *fuzzer) combine(ins []*fzFut) {
 	if len(ins) == 0 {
 		z.settle(res, []int{}, nil, nil)
 	}
-	fs := make([]*future.Future[int], len(ins))
-	for _, in := range ins {
-		z.ensureSentinel(in)
-	}
-	for i, in := range ins { // Combine subscribes in argument order
-		fs[i] = in.h.ptr().(*future.Future[int])
-		if in.done {
-			z.combineFire(c, in, nil)
-		} else {
-			in.ls = append(in.ls, &fzListener{kind: lCombine, comb: c})
-		}
-	}
-	res.h = fzTyped[[]int]{future.Combine(fs...), func(v int) []int { return []int{v} }}
+	z.subscribeEach(res, ins, func(in, owner *fzFut) { z.combineFire(c, in, owner) })
+	res.h = fzTyped[[]int]{future.Combine(futs(ins)...), func(v int) []int { return []int{v} }}
 	z.add(res)
 }
 
@@ -898,6 +1018,259 @@ func (z *fuzzer) combineFire(c *fzComb, in, owner *fzFut) {
 	z.settleBy(owner, c.res, vs, nil, nil)
 }
 
+// Combinators that let go of their inputs.
+//
+// Each combinator's result listens to its inputs with an invisible
+// listener (lInput) that fires in the input's run, in the order of its
+// registration; subscribeEach models the registration, which stops once
+// the result is done, and the detachment: once the result is done,
+// whoever completed it, its listeners leave the inputs still pending.
+// Which listeners a future keeps is not visible from outside (FuzzDetach
+// looks at it from inside), but what is must follow: the other listeners
+// of the inputs fire in order, none twice, none lost (an unsubscribe
+// that took another registration would be seen), and completing an input
+// after the result is done changes nothing.
+
+// newResult returns the model of a combinator's Future[int], whose handle
+// the caller sets once the call that makes it has returned.
+func (z *fuzzer) newResult() *fzFut {
+	z.ids++
+	return &fzFut{id: z.ids, zero: 0, val: 0}
+}
+
+// futs returns the futures of ins.
+func futs(ins []*fzFut) []*future.Future[int] {
+	fs := make([]*future.Future[int], len(ins))
+	for i, in := range ins {
+		fs[i] = in.h.ptr().(*future.Future[int])
+	}
+	return fs
+}
+
+// subscribeEach models a combinator registering fire on each of ins in
+// argument order, firing at once on those already done, until res is done;
+// and, once res is done, leaving the inputs still pending.
+func (z *fuzzer) subscribeEach(res *fzFut, ins []*fzFut, fire func(in, owner *fzFut)) {
+	for _, in := range ins {
+		z.ensureSentinel(in)
+	}
+	res.onSettle = func() { z.detach(res, ins) }
+	for _, in := range ins {
+		if res.done {
+			break
+		}
+		if in.done {
+			fire(in, nil)
+		} else {
+			in.ls = append(in.ls, &fzListener{kind: lInput, input: fire, of: res})
+		}
+	}
+}
+
+// detach removes the listeners of of from ins still pending. A done input
+// keeps them: they fire in its run, and change nothing.
+func (z *fuzzer) detach(of *fzFut, ins []*fzFut) {
+	for _, in := range ins {
+		if !in.done {
+			in.ls = slices.DeleteFunc(in.ls, func(l *fzListener) bool { return l.of == of })
+		}
+	}
+}
+
+// pinErr returns the error of in, a failed input, reading it from the
+// future if the model knows it only by a property.
+func (z *fuzzer) pinErr(in *fzFut) error {
+	if in.err.err == nil {
+		z.check(in.h.done(), "%v: failed in the model, pending in fact", in)
+		z.matchErr(in, in.err, in.h.exception())
+	}
+	return in.err.err
+}
+
+func noFuturesCell() *errCell { return &errCell{err: future.ErrNoFutures} }
+
+// race models Race: the first input to fire decides, with its traceback.
+func (z *fuzzer) race(ins []*fzFut) {
+	res := z.newResult()
+	if len(ins) == 0 {
+		z.settle(res, nil, noFuturesCell(), tbFrom(".Race[...]"))
+	}
+	z.subscribeEach(res, ins, func(in, owner *fzFut) { z.settleBy(owner, res, in.val, in.err, in.tb) })
+	res.h = fzTyped[int]{future.Race(futs(ins)...), func(v int) int { return v }}
+	z.add(res)
+}
+
+// anyOf models Any: the first success decides; if every input fails, the
+// result fails once the last does, with their errors joined in argument
+// order and no traceback.
+func (z *fuzzer) anyOf(ins []*fzFut) {
+	res := z.newResult()
+	if len(ins) == 0 {
+		z.settle(res, nil, noFuturesCell(), tbFrom(".Any[...]"))
+	}
+	pending := len(ins)
+	z.subscribeEach(res, ins, func(in, owner *fzFut) {
+		if in.err == nil {
+			z.settleBy(owner, res, in.val, nil, nil)
+			return
+		}
+		if pending--; pending == 0 {
+			errs := make([]error, len(ins))
+			for i, in := range ins {
+				errs[i] = z.pinErr(in)
+			}
+			z.settleBy(owner, res, nil, &errCell{check: func(err error) bool {
+				j, ok := err.(interface{ Unwrap() []error })
+				return ok && slices.Equal(j.Unwrap(), errs)
+			}}, nil)
+		}
+	})
+	res.h = fzTyped[int]{future.Any(futs(ins)...), func(v int) int { return v }}
+	z.add(res)
+}
+
+// allOf models All: the values in argument order once every input
+// succeeded, or the first failure, with its traceback, at once.
+func (z *fuzzer) allOf(ins []*fzFut) {
+	res := z.newInts(nil)
+	if len(ins) == 0 {
+		z.settle(res, []int{}, nil, nil)
+	}
+	pending := len(ins)
+	z.subscribeEach(res, ins, func(in, owner *fzFut) {
+		if in.err != nil {
+			z.settleBy(owner, res, nil, in.err, in.tb)
+			return
+		}
+		if pending--; pending == 0 {
+			vs := make([]int, len(ins))
+			for i, in := range ins {
+				vs[i] = in.val.(int)
+			}
+			z.settleBy(owner, res, vs, nil, nil)
+		}
+	})
+	res.h = fzTyped[[]int]{future.All(futs(ins)...), func(v int) []int { return []int{v} }}
+	z.add(res)
+}
+
+// allSettled models AllSettled: every input's outcome, in argument order,
+// once the last is done.
+func (z *fuzzer) allSettled(ins []*fzFut) {
+	z.ids++
+	res := &fzFut{id: z.ids, zero: []future.Outcome[int](nil), val: []future.Outcome[int](nil)}
+	if len(ins) == 0 {
+		z.settle(res, []future.Outcome[int]{}, nil, nil)
+	}
+	pending := len(ins)
+	z.subscribeEach(res, ins, func(in, owner *fzFut) {
+		if pending--; pending == 0 {
+			outs := make([]future.Outcome[int], len(ins))
+			for i, in := range ins {
+				outs[i].Value = in.val.(int)
+				if in.err != nil {
+					outs[i].Err = z.pinErr(in)
+				}
+			}
+			z.settleBy(owner, res, outs, nil, nil)
+		}
+	})
+	f := future.AllSettled(futs(ins)...)
+	res.h = fzTyped[[]future.Outcome[int]]{f, func(v int) []future.Outcome[int] { return []future.Outcome[int]{{Value: v}} }}
+	z.add(res)
+}
+
+// withTimeout models WithTimeout with an hour, which never passes while
+// the input runs (the result then has x's outcome, and its timer is
+// stopped once it is done: fuzzFuture cancels the pending ones at the
+// end), or with no time at all (the result of a pending x fails at once).
+func (z *fuzzer) withTimeout(x *fzFut, b byte) {
+	d := []time.Duration{time.Hour, 0, -time.Second}[b%3]
+	res := z.newResult()
+	if d <= 0 && !x.done {
+		z.settle(res, nil, &errCell{check: func(err error) bool {
+			return errors.Is(err, context.DeadlineExceeded) && strings.HasPrefix(err.Error(), "future: timed out after "+d.String())
+		}}, nil)
+	} else {
+		z.subscribeEach(res, []*fzFut{x}, func(in, owner *fzFut) { z.settleBy(owner, res, in.val, in.err, in.tb) })
+	}
+	if !res.done {
+		z.timers = append(z.timers, res)
+	}
+	res.h = fzTyped[int]{future.WithTimeout(x.h.ptr().(*future.Future[int]), d), func(v int) int { return v }}
+	z.add(res)
+}
+
+// asCompleted ranges over AsCompleted(ins) and checks that it yields the
+// inputs in the order the model sees them complete, each once. After each
+// yield a byte of input says what the body does: break, cancel the
+// context (nothing more is yielded), or complete one of the inputs and go
+// on. The loop also breaks where its next wait would block, since nothing
+// else runs; if no input is done when it starts, its context is canceled
+// first, and it must yield nothing. Whichever way the loop ends, its
+// listeners leave the inputs still pending.
+func (z *fuzzer) asCompleted(ins []*fzFut) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fs := futs(ins)
+	seq := future.AsCompleted(ctx, fs...) // registers nothing yet
+	var queue []int                       // indices of done inputs not yet yielded
+	ready := 0
+	for _, in := range ins {
+		if in.done {
+			ready++
+		}
+	}
+	canceled := len(ins) > 0 && ready == 0
+	if canceled {
+		cancel()
+	} else {
+		// What ranging does first: a listener on each input, in argument
+		// order, which the done ones fire at once.
+		for _, in := range ins {
+			z.ensureSentinel(in)
+		}
+		loop := z.newResult() // only an identity, for detach
+		defer z.detach(loop, ins)
+		for i, in := range ins {
+			if in.done {
+				queue = append(queue, i)
+			} else {
+				in.ls = append(in.ls, &fzListener{kind: lInput, of: loop, input: func(*fzFut, *fzFut) { queue = append(queue, i) }})
+			}
+		}
+	}
+	yields, broke := 0, false
+	for i, f := range seq {
+		z.check(!canceled, "AsCompleted yielded input %d after its context was canceled", i)
+		z.check(len(queue) > 0 && queue[0] == i, "AsCompleted yielded input %d; the model expects one of %v first", i, queue)
+		queue = queue[1:]
+		z.check(f == fs[i] && f.Done(), "AsCompleted yielded input %d as another future, or pending", i)
+		yields++
+		c := z.r.byte()
+		switch c % 4 {
+		case 0:
+			broke = true
+		case 1:
+			cancel()
+			canceled = true
+		case 2:
+			z.setResult(ins[int(c>>2)%len(ins)], int(c))
+		default:
+			z.setException(ins[int(c>>2)%len(ins)], z.err(c>>4))
+		}
+		if !canceled && len(queue) == 0 && yields < len(ins) {
+			broke = true // the next wait would block
+		}
+		if broke {
+			break
+		}
+	}
+	if !broke && !canceled {
+		z.check(yields == len(ins), "AsCompleted ended after %d of %d inputs", yields, len(ins))
+	}
+}
+
 // fzHandle hides the type parameter, so the model can hold a Future[int]
 // and a Combine's Future[[]int] alike.
 type fzHandle interface {
@@ -918,6 +1291,7 @@ type fzHandle interface {
 	cancel() bool
 	continueWith(fn func(self any) (int, error)) *future.Future[int]
 	continueWithFuture(fn func(self any) (*future.Future[int], error)) *future.Future[int]
+	onDone(cb func(self any)) (stop func() bool)
 }
 
 type fzTyped[T any] struct {
@@ -948,6 +1322,10 @@ func (h fzTyped[T]) resultContext(ctx context.Context) (any, error) {
 
 func (h fzTyped[T]) addDoneCallback(cb func(any)) {
 	h.f.AddDoneCallback(func(f *future.Future[T]) { cb(f) })
+}
+
+func (h fzTyped[T]) onDone(cb func(any)) func() bool {
+	return h.f.OnDone(func(f *future.Future[T]) { cb(f) })
 }
 
 func (h fzTyped[T]) setResult(v int) bool        { return h.f.SetResult(h.wrap(v)) }
