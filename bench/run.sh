@@ -6,6 +6,11 @@
 #	bench/run.sh            # 6 rounds at -benchtime=1s: about 11 minutes on 2 cores
 #	COUNT=10 BENCHTIME=2s bench/run.sh
 #	REPORT_ONLY=1 bench/run.sh  # no measuring: benchstat and the report, again, from results/
+#	BEFORE=348ef41 bench/run.sh # also W1-W5 of an earlier commit, as lib=before
+#
+# BEFORE names a git revision of this repository: its own bench/ is built
+# against its own code, and its future contender of W1-W5 runs in the same
+# rotation as today's, so the report can say what a change cost.
 #
 # Run it on a quiet machine: other load shows up as noise in every ratio.
 set -euo pipefail
@@ -28,6 +33,12 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 	go test -c -o "$tmp/bench.test" .
 	workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool)
 	libs=(baseline future workiva mo errgroup conc singleflight)
+	if [ -n "${BEFORE:-}" ]; then
+		mkdir "$tmp/before"
+		git -C .. archive "$BEFORE" | tar -x -C "$tmp/before"
+		(cd "$tmp/before/bench" && go test -c -o "$tmp/before.test" .)
+		libs+=(before)
+	fi
 	: >results/raw.txt
 	echo "before: $(uptime)" >results/load.txt
 	for round in $(seq "$count"); do
@@ -35,6 +46,12 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 		for w in "${workloads[@]}"; do
 			for i in "${!libs[@]}"; do
 				lib=${libs[$(((i + round) % ${#libs[@]}))]}
+				if [ "$lib" = before ]; then
+					case $w in W[1-5]) ;; *) continue ;; esac
+					"$tmp/before.test" -test.run='^$' -test.bench="^Benchmark$w\$/^lib=future\$" \
+						-test.benchtime="$benchtime" -test.timeout=1h | grep '^Benchmark' | sed 's#/lib=future#/lib=before#' >>results/raw.txt || true
+					continue
+				fi
 				"$tmp/bench.test" -test.run='^$' -test.bench="^Benchmark$w\$/^lib=$lib\$" \
 					-test.benchtime="$benchtime" -test.timeout=1h | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >>results/raw.txt || true
 			done
@@ -83,6 +100,9 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 		echo "mhz: $(awk -F: '/cpu MHz/ { printf "%.0f", $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 		echo "cores: $(getconf _NPROCESSORS_ONLN)"
 		echo "go: $(go env GOVERSION)"
+		if [ -n "${BEFORE:-}" ]; then
+			echo "before: $(git rev-parse --short "$BEFORE") $(git log -1 --format=%cs "$BEFORE")"
+		fi
 	} >results/machine.txt
 fi
 
@@ -90,7 +110,8 @@ echo "--- benchstat"
 # Each workload's contenders against ours, then against the workload's
 # baseline (the chart's ratios: Flights' is singleflight, the code it
 # replaces, and the groups' errgroup); the failure path against
-# SetException; the reads, for their intervals. As text for people
+# SetException; the reads, for their intervals; with BEFORE, W1-W5 of the
+# earlier commit against today's. As text for people
 # (results/benchstat.txt) and as CSV for cmd/report (results/benchstat.csv).
 timed='W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool OR Flights OR Group OR GroupNoPool'
 comparisons=(
@@ -101,6 +122,9 @@ comparisons=(
 	'.name:Failure' '/op@(SetException SetResult errors.New CaptureTraceback CaptureTraceback-deep workiva-SetError)'
 	'.name:Reads' '/lib'
 )
+if grep -q '/lib=before' results/raw.txt; then
+	comparisons+=('.name:(W1 OR W2 OR W3 OR W4 OR W5)' '/lib@(before future)')
+fi
 : >results/benchstat.txt
 : >results/benchstat.csv
 for ((i = 0; i < ${#comparisons[@]}; i += 2)); do

@@ -140,7 +140,7 @@ func parseRaw(path string) (map[string]*result, string, error) {
 }
 
 // machine is when and where the benchmarks ran.
-type machine struct{ date, mhz, cores, goVersion string }
+type machine struct{ date, mhz, cores, goVersion, before string }
 
 // readMachine reads the "name: value" lines run.sh writes to path. What the
 // file does not say (or all of it, if there is no file) is taken from the
@@ -171,6 +171,8 @@ func readMachine(path string) machine {
 			m.cores = value
 		case "go":
 			m.goVersion = value
+		case "before":
+			m.before = value
 		}
 	}
 	return m

@@ -36,7 +36,7 @@ func (d *data) ratio(workload, lib, den string) ratioStat {
 	return d.ratioOf(nameOf(workload, lib), nameOf(workload, den))
 }
 
-// target is a goal of issues 9, 8, 13, 14 and 15: a ratio of future's
+// target is a goal of issues 9, 8, 12, 13, 14 and 15: a ratio of future's
 // ns/op to another contender's in one workload (lib, against), or a count
 // (value) that must not exceed limit.
 type target struct {
@@ -58,6 +58,8 @@ var targets = []target{
 	{what: "W4 ≤ 1.0× the hand-rolled gather", workload: "W4", vs: "baseline", limit: 1.0},
 	{what: "W4 allocations beyond the 1,000 inputs' own: O(1)", value: func(d *data) float64 { return d.get("W4", "future").med("allocs/op") - 1000 }, limit: 8},
 	{what: "W5 ≤ 1.05× closing a channel", workload: "W5", vs: "baseline", limit: 1.05},
+	{what: "W3 within 3% of the code before issue 12 (lib=before)", workload: "W3", vs: "before", limit: 1.03},
+	{what: "W5 within 3% of the code before issue 12 (lib=before)", workload: "W5", vs: "before", limit: 1.03},
 	{what: "Pool ≤ 0.85× a goroutine per task behind a semaphore", workload: "Pool", vs: "baseline", limit: 0.85},
 	{what: "Pool ≤ 4 allocations per task, the caller's closure included", value: allocs("Pool", 1), limit: 4},
 	{what: "Flights ≤ 1.0× singleflight.DoChan", workload: "Flights", vs: "singleflight", limit: 1.0},
@@ -145,7 +147,7 @@ func (d *data) report(w6, load, tail, svg string) string {
 	p("often ±15%% or more: a target within that of 1.0× is rarely shown either way.\n\n")
 	p("![ns/op relative to each workload's baseline, with 95%% intervals and the targets](%s)\n\n", svg)
 
-	p("## Targets (issues 9, 8, 13, 14 and 15)\n\n")
+	p("## Targets (issues 9, 8, 12, 13, 14 and 15)\n\n")
 	p("| target | measured | 95%% interval | p | met |\n|---|--:|---|---|---|\n")
 	var notMet []string
 	for _, t := range targets {
@@ -190,6 +192,7 @@ func (d *data) report(w6, load, tail, svg string) string {
 	for _, w := range workloads {
 		d.workloadSection(p, w.name, w.what, w.baseline)
 	}
+	d.beforeSection(p)
 	d.failureSection(p)
 	d.memorySection(p)
 
@@ -235,6 +238,31 @@ func (d *data) report(w6, load, tail, svg string) string {
 // workloadSection writes one workload's table: every contender, its ns/op
 // with its interval, its ratio to the baseline, and how future compares
 // with it.
+// beforeSection compares today's future with an earlier commit's on W1-W5,
+// when run.sh measured one (BEFORE).
+func (d *data) beforeSection(p func(string, ...any)) {
+	if d.get("W3", "before") == nil && d.get("W5", "before") == nil {
+		return
+	}
+	p("## Before and after (issue 12)\n\n")
+	p("The future contender of W1-W5 at commit %s (lib=before: the core before\n", d.m.before)
+	p("listener removal, lazily made task contexts and the rest of issue 12), built with\n")
+	p("its own bench/ and run in the same rotation as today's code.\n\n")
+	p("| workload | before ns/op | 95%% interval | today ns/op | 95%% interval | today ÷ before [95%% interval] | today against before | allocs/op before → today |\n")
+	p("|---|--:|--:|--:|--:|--:|---|--:|\n")
+	for _, w := range []string{"W1", "W2", "W3", "W4", "W5"} {
+		old, now := d.get(w, "before"), d.get(w, "future")
+		if old == nil || now == nil {
+			continue
+		}
+		s := d.ratio(w, "future", "before")
+		p("| %s | %s | %s | %s | %s | %.3f× %s | %s | %.0f → %.0f |\n", w,
+			ns(old.med("ns/op")), d.stat.ci(nameOf(w, "before")), ns(now.med("ns/op")), d.stat.ci(nameOf(w, "future")),
+			s.r, s.interval(), against(s, "before"), old.med("allocs/op"), now.med("allocs/op"))
+	}
+	p("\n")
+}
+
 func (d *data) workloadSection(p func(string, ...any), workload, what, baseline string) {
 	p("## %s: %s\n\nBaseline: %s.\n\n", workload, what, baseline)
 	if !d.measured(workload) {
