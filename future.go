@@ -243,24 +243,45 @@ func (f *Future[T]) claimed() bool {
 }
 
 // Result blocks until f is done and returns its value and a nil error, or,
-// if f failed, the zero value and the error.
+// if f failed, the zero value and the error. On a pending future it first
+// yields the processor once ([runtime.Gosched]), which often lets the
+// goroutine about to complete f finish first, and parks only if f is still
+// pending after that.
 func (f *Future[T]) Result() (T, error) {
-	if f.state.Load()&stateDone == 0 {
+	if !f.yieldUntilDone() {
 		<-f.DoneChan()
 	}
 	return f.value, f.err()
 }
 
+// yieldUntilDone reports whether f is done, yielding the processor once
+// first if it is not: the scheduler's counterpart of sync.Mutex's short
+// spin before it parks. A reader often arrives just before its completer
+// runs: a goroutine just started by Go or Submit, or one this reader has
+// itself just readied, waiting in this processor's run queue. If that
+// completer finishes during the yield, the reader returns without making
+// the done channel, parking and being woken, which takes about a third off
+// a hand-off (bench/RESULTS.md, W2 and Go); a reader that must wait anyway pays one
+// trip through the run queue, which W5's 1,000 waiters do not show.
+func (f *Future[T]) yieldUntilDone() bool {
+	if f.state.Load()&stateDone != 0 {
+		return true
+	}
+	runtime.Gosched()
+	return f.state.Load()&stateDone != 0
+}
+
 // ResultContext is Result bounded by ctx: it returns ctx.Err() if ctx ends
 // before f is done. f itself is not changed and can still complete and be
 // read later. A future that is already done answers even if ctx is done.
+// Like Result, it yields the processor once before it blocks.
 // ResultContext registers nothing that outlives the call. It panics if ctx
 // is nil.
 func (f *Future[T]) ResultContext(ctx context.Context) (T, error) {
 	if ctx == nil {
 		panic("future: ResultContext called with a nil context")
 	}
-	if f.state.Load()&stateDone == 0 {
+	if !f.yieldUntilDone() {
 		select {
 		case <-f.DoneChan():
 		case <-ctx.Done():

@@ -47,11 +47,11 @@ var libNames = map[string]string{
 // faster than future there; the report prints it only when it is.
 var behind = map[key]string{
 	{"W1", "workiva"}:           "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, the size of our Future[int] (value, failure, listeners, state, mutex, channel), with no callbacks to check on completion, though it boxes each value in an `interface{}`, a second allocation for any value that is not a small integer.",
-	{"W2", "workiva"}:           "`futures.Selectable` blocks the same way our Result does (a channel made lazily under a mutex by the first reader) and has no callbacks to look for on completion; it takes its mutex to complete and boxes the value, where ours uses two atomic ors. See the W2 targets for the profile.",
+	{"W2", "workiva"}:           "`futures.Selectable` blocks the way our Result does when its one yield (runtime.Gosched) has not seen the completion (a channel made lazily under a mutex by the first reader) and has no callbacks to look for on completion; it takes its mutex to complete and boxes the value, where ours uses two atomic ors. See the W2 targets for the profile.",
 	{"W5", "workiva"}:           "W5 is dominated by starting and scheduling 1,000 goroutines, which every contender pays alike; the differences are within the noise.",
 	{"W5", "mo"}:                "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
-	{"Go", "errgroup"}:          "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
-	{"Go", "conc"}:              "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel.",
+	{"Go", "errgroup"}:          "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result yields once and, if the function has not finished by then, blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
+	{"Go", "conc"}:              "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel when its yield was not enough.",
 	{"Flights", "singleflight"}: "a singleflight caller gets a buffered channel; ours gets a Future of its own, which it can cancel without touching the others: the listener that takes a leaving caller out of the run is registered on, and fired from, that future, and Result makes the future's done channel when it has to wait. See the Flights target for what the profile says.",
 	{"Group", "errgroup"}:       "See the Group targets above: the child context per function and the future.",
 	{"Group", "conc"}:           "See the Group targets above: the child context per function and the future.",
@@ -70,7 +70,8 @@ var missed = map[string]string{
 		"parented on a context that cannot be canceled (not a fix: the child then misses the request's end) took about a quarter off and still missed.",
 	"Group ≤ 1.0× conc":           "as for errgroup: the child context per function and the future; conc hands the caller's closure to a worker over a channel.",
 	"GroupNoPool ≤ 1.0× errgroup": "both start a goroutine per function; ours also makes each function's child context (about a third of the CPU in a profile) and its future.",
-	"W2 ≤ 1.1× the floor": "W2 is a hand-off between two goroutines of 500 to 850 ns on the shared 2-core machines it has run on, about 85% of it the runtime's parking, " +
+	"W2 ≤ 1.1× the floor": "Result yields its processor once before it parks (runtime.Gosched), so a reader whose completer is runnable on its own processor never makes the channel; when the completer runs elsewhere, the hand-off takes the parking path, profiled here before the yield was added. " +
+		"W2 is a hand-off between two goroutines of 500 to 850 ns on the shared 2-core machines it has run on, about 85% of it the runtime's parking, " +
 		"readying and scheduling and the channel's make, close and receive, which the floor pays too. A CPU profile of W2 in bench/ (3 s a library, on a shared 2-core " +
 		"Intel Xeon, 2026-12-05) puts the future's own code at about 15% of an op: the reader makes the done channel in " +
 		"makeDoneChan (9%: make(chan) 7%, the mutex and the compare-and-swap that publish it 2%), the completer's settle (12.5%: close 10%, " +
@@ -78,7 +79,7 @@ var missed = map[string]string{
 		"reader's load of the outcome's cache line after it wakes. The floor makes its channel in New, before the hand-off; ours makes it on " +
 		"the reader's side, once the reader has the future. Two experiments did not move the ratio: with the garbage collector off (GOGC=off) " +
 		"it stayed at 1.11×, and blocking Result on a sync.WaitGroup instead of a lazily made channel (80 B/op instead of 175) was no faster.",
-	"W2 ≤ 1.0× Workiva's Selectable": "`Selectable` is built the same way: its first reader makes the channel under a mutex (make(chan) 5.5% " +
+	"W2 ≤ 1.0× Workiva's Selectable": "when our reader's yield does not catch the completion, ours parks as `Selectable` does, which is built the same way: its first reader makes the channel under a mutex (make(chan) 5.5% " +
 		"of an op in the same profile, the mutex 1.5%), and Fill takes the mutex to close it (close 10.4%, the lock pair 2%) after boxing the " +
 		"value in an `interface{}` (2.7%; an allocation for an int from 256 up). Ours adds a compare-and-swap to publish the channel but " +
 		"completes without the mutex and boxes nothing. The profile had ours at 843 ns/op and Selectable at 907, on a machine where run.sh's " +
@@ -88,9 +89,9 @@ var missed = map[string]string{
 	"Flights ≤ 1.0× singleflight.DoChan": "each Flights caller gets a whole Future, where a singleflight caller gets a bare channel. " +
 		"Do costs less than DoChan (1,000 calls that find their futures done when they read them take about three quarters of singleflight's time), " +
 		"but a caller that waits pays for what makes its future its own: the listener that takes it out of the run if it leaves, registered on its " +
-		"future and fired when the run completes it (a lock pair each), and the done channel Result makes, under the future's lock, when it finds " +
-		"the future pending: 16 atomic operations a caller, counting the channel's, where singleflight needs 6. Three experiments did not move the ratio: registering " +
-		"the listener without the lock, making the done channel in Do, and GOGC=off (so it is not the 50 bytes more a caller allocates).",
+		"future and fired when the run completes it (a lock pair each), and the done channel, made under the future's lock in Do " +
+		"for a caller that will wait: 16 atomic operations a caller, counting the channel's, where singleflight needs 6. Registering the listener without the lock, " +
+		"making the done channel in Do (both kept) and GOGC=off did not move the ratio beyond the noise (so it is not the 50 bytes more a caller allocates).",
 	"W1 ≤ 0.85× the floor": "W1 is two allocations' worth of work; on a loaded machine its spread is wide: compare the intervals in the W1 table.",
 }
 
