@@ -243,10 +243,9 @@ func (f *Future[T]) claimed() bool {
 }
 
 // Result blocks until f is done and returns its value and a nil error, or,
-// if f failed, the zero value and the error. On a pending future it first
-// yields the processor once ([runtime.Gosched]), which often lets the
-// goroutine about to complete f finish first, and parks only if f is still
-// pending after that.
+// if f failed, the zero value and the error. The first reader of a pending
+// future yields the processor once ([runtime.Gosched]) before it blocks,
+// which often lets the goroutine about to complete f finish first.
 func (f *Future[T]) Result() (T, error) {
 	if !f.yieldUntilDone() {
 		<-f.DoneChan()
@@ -261,11 +260,18 @@ func (f *Future[T]) Result() (T, error) {
 // itself just readied, waiting in this processor's run queue. If that
 // completer finishes during the yield, the reader returns without making
 // the done channel, parking and being woken, which takes about a third off
-// a hand-off (bench/RESULTS.md, W2 and Go); a reader that must wait anyway pays one
-// trip through the run queue, which W5's 1,000 waiters do not show.
+// a hand-off (bench/RESULTS.md, W2 and Go). It does not yield once the
+// channel exists: then another reader is parked on it already, or f's maker
+// made it for callers it expected to wait (Flights), and a reader that must
+// wait anyway would only pay a trip through the run queue (7% on W5's 1,000
+// waiters and 24% on a Flights round when every reader yielded).
 func (f *Future[T]) yieldUntilDone() bool {
-	if f.state.Load()&stateDone != 0 {
+	s := f.state.Load()
+	if s&stateDone != 0 {
 		return true
+	}
+	if s&stateChan != 0 {
+		return false
 	}
 	runtime.Gosched()
 	return f.state.Load()&stateDone != 0
@@ -274,7 +280,7 @@ func (f *Future[T]) yieldUntilDone() bool {
 // ResultContext is Result bounded by ctx: it returns ctx.Err() if ctx ends
 // before f is done. f itself is not changed and can still complete and be
 // read later. A future that is already done answers even if ctx is done.
-// Like Result, it yields the processor once before it blocks.
+// Like Result, it may yield the processor once before it blocks.
 // ResultContext registers nothing that outlives the call. It panics if ctx
 // is nil.
 func (f *Future[T]) ResultContext(ctx context.Context) (T, error) {
