@@ -1,10 +1,8 @@
 package future_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/gofutures/future"
 	"github.com/gofutures/future/internal/workloads"
 )
 
@@ -21,13 +19,5 @@ import (
 func BenchmarkPool(b *testing.B) {
 	b.Run("ours", workloads.PoolFuture)
 	b.Run("goroutine-semaphore", workloads.PoolSemaphore)
-	b.Run("ours-request-context", func(b *testing.B) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		p := future.NewPool(workloads.PoolLimit)
-		workloads.Batches(b, func(i int) {
-			f := future.Submit(p, ctx, func(context.Context) (int, error) { return workloads.TinyTask(i) })
-			workloads.Sink.Bool = f.Done()
-		}, p.Wait)
-	})
+	b.Run("ours-request-context", workloads.PoolFutureRequest)
 }

@@ -13,9 +13,12 @@ import (
 // batch followed by a wait (run with -benchtime=100000x for exactly that
 // count). errgroup and conc start a goroutine per task behind a semaphore
 // and hand back no future: their tasks store their values in a slice.
+// future-request submits with a cancelable context, as a service passes its
+// request's, where future submits with context.Background().
 func BenchmarkPool(b *testing.B) {
 	b.Run("lib=baseline", workloads.PoolSemaphore)
 	b.Run("lib=future", workloads.PoolFuture)
+	b.Run("lib=future-request", workloads.PoolFutureRequest)
 	b.Run("lib=errgroup", func(b *testing.B) {
 		g := new(errgroup.Group)
 		g.SetLimit(workloads.PoolLimit)

@@ -32,7 +32,7 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 	# round, so that a change of load on the machine hits them alike.
 	go test -c -o "$tmp/bench.test" .
 	workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool)
-	libs=(baseline future workiva mo errgroup conc singleflight)
+	libs=(baseline future future-request workiva mo errgroup conc singleflight)
 	if [ -n "${BEFORE:-}" ]; then
 		mkdir "$tmp/before"
 		git -C .. archive "$BEFORE" | tar -x -C "$tmp/before"
@@ -115,8 +115,8 @@ echo "--- benchstat"
 # (results/benchstat.txt) and as CSV for cmd/report (results/benchstat.csv).
 timed='W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool OR Flights OR Group OR GroupNoPool'
 comparisons=(
-	".name:($timed)" '/lib@(future baseline workiva mo errgroup conc singleflight)'
-	'.name:(W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool)' '/lib@(baseline future workiva mo errgroup conc)'
+	".name:($timed)" '/lib@(future baseline future-request workiva mo errgroup conc singleflight)'
+	'.name:(W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool)' '/lib@(baseline future future-request workiva mo errgroup conc)'
 	'.name:Flights' '/lib@(singleflight future)'
 	'.name:(Group OR GroupNoPool)' '/lib@(errgroup future conc)'
 	'.name:Failure' '/op@(SetException SetResult errors.New CaptureTraceback CaptureTraceback-deep workiva-SetError)'

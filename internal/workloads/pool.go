@@ -34,9 +34,18 @@ func Batches(b *testing.B, submit func(i int), wait func()) {
 func TinyTask(i int) (int, error) { return i * 2, nil }
 
 // PoolFuture runs the tasks with future.Submit on one future.Pool.
-func PoolFuture(b *testing.B) {
+func PoolFuture(b *testing.B) { poolFuture(b, context.Background()) }
+
+// PoolFutureRequest is PoolFuture with a cancelable context, as a service
+// submits with its request's context.
+func PoolFutureRequest(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	poolFuture(b, ctx)
+}
+
+func poolFuture(b *testing.B, ctx context.Context) {
 	p := future.NewPool(PoolLimit)
-	ctx := context.Background()
 	Batches(b, func(i int) {
 		f := future.Submit(p, ctx, func(context.Context) (int, error) { return TinyTask(i) })
 		Sink.Bool = f.Done()

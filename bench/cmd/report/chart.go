@@ -9,7 +9,7 @@ import (
 
 // colors are the libraries' colours in the chart.
 var colors = map[string]string{
-	"future": "#1565c0", "workiva": "#ef6c00", "mo": "#6a1b9a",
+	"future": "#1565c0", "future-request": "#64b5f6", "workiva": "#ef6c00", "mo": "#6a1b9a",
 	"errgroup": "#2e7d32", "conc": "#c62828", "singleflight": "#00838f",
 	"baseline": "#757575",
 }
@@ -42,10 +42,10 @@ func (d *data) chart() string {
 		head := fmt.Sprintf(`<text x="8" y="%.0f"><tspan font-weight="bold">%s</tspan><tspan x="100" fill="#555">1× = %s</tspan>`, y+11, wl.name, esc(oneX(wl.short)))
 		for _, t := range targets {
 			if t.workload == wl.name && t.vs == base {
-				text, _ := verdict(d.ratio(wl.name, "future", base), t.limit)
+				text, _ := verdict(d.ratio(wl.name, t.ours(), base), t.limit)
 				text, _, _ = strings.Cut(strings.ReplaceAll(text, "*", ""), ":")
 				text, _, _ = strings.Cut(text, ";")
-				head += fmt.Sprintf(`<tspan dx="14" fill="#d50000">future's target ≤ %g×: %s</tspan>`, t.limit, esc(text))
+				head += fmt.Sprintf(`<tspan dx="14" fill="#d50000">%s's target ≤ %g×: %s</tspan>`, t.ours(), t.limit, esc(text))
 			}
 		}
 		w("%s</text>", head)

@@ -41,7 +41,8 @@ func (d *data) ratio(workload, lib, den string) ratioStat {
 // (value) that must not exceed limit.
 type target struct {
 	what         string
-	workload, vs string // a ratio of future to vs in workload
+	workload, vs string // a ratio of future (or lib) to vs in workload
+	lib          string // the numerator, if not future
 	value        func(d *data) float64
 	limit        float64
 	format       string
@@ -61,11 +62,20 @@ var targets = []target{
 	{what: "W3 within 3% of the code before issue 12 (lib=before)", workload: "W3", vs: "before", limit: 1.03},
 	{what: "W5 within 3% of the code before issue 12 (lib=before)", workload: "W5", vs: "before", limit: 1.03},
 	{what: "Pool ≤ 0.85× a goroutine per task behind a semaphore", workload: "Pool", vs: "baseline", limit: 0.85},
+	{what: "Pool with a request context ≤ 1.0× the semaphore", workload: "Pool", lib: "future-request", vs: "baseline", limit: 1.0},
 	{what: "Pool ≤ 4 allocations per task, the caller's closure included", value: allocs("Pool", 1), limit: 4},
 	{what: "Flights ≤ 1.0× singleflight.DoChan", workload: "Flights", vs: "singleflight", limit: 1.0},
 	{what: "Group ≤ 0.85× errgroup", workload: "Group", vs: "errgroup", limit: 0.85},
 	{what: "Group ≤ 1.0× conc", workload: "Group", vs: "conc", limit: 1.0},
 	{what: "GroupNoPool ≤ 1.0× errgroup", workload: "GroupNoPool", vs: "errgroup", limit: 1.0},
+}
+
+// ours returns the numerator of t's ratio.
+func (t target) ours() string {
+	if t.lib != "" {
+		return t.lib
+	}
+	return "future"
 }
 
 // allocs returns future's allocations per op in workload over per.
@@ -164,7 +174,7 @@ func (d *data) report(w6, load, tail, svg string) string {
 			p("| %s | "+format+" | | | %s |\n", t.what, v, yes(v <= t.limit))
 			continue
 		}
-		s := d.ratio(t.workload, "future", t.vs)
+		s := d.ratio(t.workload, t.ours(), t.vs)
 		if !s.ok() {
 			p("| %s | not measured in this run | | | |\n", t.what)
 			continue
@@ -451,6 +461,9 @@ func (d *data) notAheadSection(p func(string, ...any)) {
 	for _, w := range workloads {
 		ours := d.get(w.name, "future")
 		for _, lib := range libs[2:] {
+			if lib == "future-request" {
+				continue // ours too
+			}
 			r := d.get(w.name, lib)
 			if ours == nil || r == nil || r.med("ns/op") > ours.med("ns/op") {
 				continue
