@@ -3,6 +3,7 @@ package future
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // TestFlightsGiveBackWhatABurstOfCallersLeft checks that a run's list of
@@ -45,5 +46,32 @@ func TestFlightsGiveBackWhatABurstOfCallersLeft(t *testing.T) {
 	}
 	for _, f := range callers[:stay] {
 		f.Cancel()
+	}
+}
+
+// TestFlightsCallerLeavesWithContinuations checks that a caller whose
+// future has continuations chained on it still leaves the run when it is
+// canceled: chaining does not displace the listener that takes it out.
+func TestFlightsCallerLeavesWithContinuations(t *testing.T) {
+	var s Flights[string, int]
+	runCtx := make(chan context.Context, 1)
+	f := s.Do(context.Background(), "k", func(ctx context.Context) (int, error) {
+		runCtx <- ctx
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	next := ContinueWith(f, func(f *Future[int]) (int, error) { return f.Result() })
+	then := Then(f, func(v int) (int, error) { return v + 1, nil })
+	ctx := <-runCtx
+	f.Cancel() // the only caller leaves: the run must be canceled
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run went on after its only caller, with continuations chained, left")
+	}
+	for _, g := range []*Future[int]{next, then} {
+		if _, err := g.Result(); err == nil {
+			t.Fatal("a continuation of a canceled caller succeeded")
+		}
 	}
 }

@@ -132,6 +132,23 @@ func TestListenersGiveBackABurst(t *testing.T) {
 	if ls.slots != nil {
 		t.Fatalf("an emptied list that held 4096 listeners keeps room for %d", cap(ls.slots))
 	}
+
+	// The newest 3,000 go (at the end: no compaction), then the oldest
+	// 600: the compaction that follows keeps under a quarter of the room.
+	ls = &listeners[int]{next: 1}
+	ids = ids[:0]
+	for n := range 4096 {
+		ids = append(ids, ls.add(&tag{n: n, swept: &never}))
+	}
+	for i := len(ids) - 1; i >= 4096-3000; i-- {
+		ls.removeID(ids[i])
+	}
+	for _, id := range ids[:600] {
+		ls.removeID(id)
+	}
+	if live := 4096 - 3000 - 600; len(ls.slots)-ls.dead != live || cap(ls.slots) > 2*len(ls.slots) {
+		t.Fatalf("%d live listeners in %d slots keep room for %d; want %d, and no more than twice the slots", len(ls.slots)-ls.dead, len(ls.slots), cap(ls.slots), live)
+	}
 }
 
 // TestListenersSweepBeforeGrowing checks that a list whose listeners stop
