@@ -259,12 +259,12 @@ func (f *Future[T]) Result() (T, error) {
 // runs: a goroutine just started by Go or Submit, or one this reader has
 // itself just readied, waiting in this processor's run queue. If that
 // completer finishes during the yield, the reader returns without making
-// the done channel, parking and being woken, which takes about a third off
-// a hand-off (bench/RESULTS.md, W2 and Go). It does not yield once the
-// channel exists: then another reader is parked on it already, or f's maker
-// made it for callers it expected to wait (Flights), and a reader that must
-// wait anyway would only pay a trip through the run queue (7% on W5's 1,000
-// waiters and 24% on a Flights round when every reader yielded).
+// the done channel, parking and being woken (bench/RESULTS.md: W2 and Go,
+// and W2 before and after). It does not yield once the channel exists:
+// then another reader is parked on it already, or f's maker made it for
+// callers it expected to wait (Flights), and a reader that must wait anyway
+// would only pay a trip through the run queue (W5's 1,000 waiters and a
+// Flights round were measurably slower when every reader yielded).
 func (f *Future[T]) yieldUntilDone() bool {
 	s := f.state.Load()
 	if s&stateDone != 0 {
