@@ -243,9 +243,10 @@ func (f *Future[T]) claimed() bool {
 }
 
 // Result blocks until f is done and returns its value and a nil error, or,
-// if f failed, the zero value and the error. The first reader of a pending
-// future yields the processor once ([runtime.Gosched]) before it blocks,
-// which often lets the goroutine about to complete f finish first.
+// if f failed, the zero value and the error. A reader that finds f pending,
+// with no done channel made yet (by an earlier reader or DoneChan), yields
+// the processor once ([runtime.Gosched]), which often lets the goroutine
+// about to complete f finish first, and blocks only if f is still pending.
 func (f *Future[T]) Result() (T, error) {
 	if !f.yieldUntilDone() {
 		<-f.DoneChan()
@@ -254,9 +255,8 @@ func (f *Future[T]) Result() (T, error) {
 }
 
 // yieldUntilDone reports whether f is done, yielding the processor once
-// first if it is not: the scheduler's counterpart of sync.Mutex's short
-// spin before it parks. A reader often arrives just before its completer
-// runs: a goroutine just started by Go or Submit, or one this reader has
+// (at most) first if it is not. A reader often arrives just before its
+// completer runs: a goroutine just started by Go or Submit, or one this reader has
 // itself just readied, waiting in this processor's run queue. If that
 // completer finishes during the yield, the reader returns without making
 // the done channel, parking and being woken (bench/RESULTS.md: W2 and Go,
@@ -264,7 +264,12 @@ func (f *Future[T]) Result() (T, error) {
 // then another reader is parked on it already, or f's maker made it for
 // callers it expected to wait (Flights), and a reader that must wait anyway
 // would only pay a trip through the run queue (W5's 1,000 waiters and a
-// Flights round were measurably slower when every reader yielded).
+// Flights round were measurably slower when every reader yielded). The
+// cost of the yield: the reader goes to the global run queue, so under load
+// a future completed during the yield wakes its reader a little later than
+// a parked reader would be woken (into the completer's processor's next
+// slot); unlike sync.Mutex's spin, it does not first check that the
+// processor is otherwise idle, which the runtime does not expose.
 func (f *Future[T]) yieldUntilDone() bool {
 	s := f.state.Load()
 	if s&stateDone != 0 {

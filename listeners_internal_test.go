@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// tag is a listener that names itself; swept is what sweep will see.
+// tag is a listener that names itself; swept is what sweep sees when the
+// tag is inside a sweepTag.
 type tag struct {
 	n     int
 	swept *bool
@@ -134,7 +135,8 @@ func TestListenersGiveBackABurst(t *testing.T) {
 	}
 
 	// The newest 3,000 go (at the end: no compaction), then the oldest
-	// 600: the compaction that follows keeps under a quarter of the room.
+	// 600: the compaction that follows keeps under a quarter of the room,
+	// which it gives back (no more than twice the slots are kept).
 	ls = &listeners[int]{next: 1}
 	ids = ids[:0]
 	for n := range 4096 {

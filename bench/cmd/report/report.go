@@ -245,9 +245,6 @@ func (d *data) report(w6, load, tail, svg string) string {
 	return b.String()
 }
 
-// workloadSection writes one workload's table: every contender, its ns/op
-// with its interval, its ratio to the baseline, and how future compares
-// with it.
 // beforeSection compares today's future with an earlier commit's on W1-W5,
 // when run.sh measured one (BEFORE).
 func (d *data) beforeSection(p func(string, ...any)) {
@@ -273,6 +270,9 @@ func (d *data) beforeSection(p func(string, ...any)) {
 	p("\n")
 }
 
+// workloadSection writes one workload's table: every contender, its ns/op
+// with its interval, its ratio to the baseline, and how future compares
+// with it.
 func (d *data) workloadSection(p func(string, ...any), workload, what, baseline string) {
 	p("## %s: %s\n\nBaseline: %s.\n\n", workload, what, baseline)
 	if !d.measured(workload) {
