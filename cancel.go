@@ -237,8 +237,9 @@ func (t *task[T]) ended() {
 
 // fire cancels fn's context once the future is done, whoever completed it,
 // and takes a task that has not started out of its pool's queue, dropping
-// fn and the context it no longer needs. The task subscribes to its future
-// first, so this runs before any other callback does.
+// fn and the context it no longer needs. The task hooks its future (see
+// hook) before the future is shared, so this runs before any other
+// callback does.
 func (t *task[T]) fire(*Future[T]) drainer {
 	if ctx := t.cancel.Swap(nil); ctx != nil {
 		ctx.cancel()

@@ -843,6 +843,9 @@ func TestNotRunFutureDropsItsContextAndFunction(t *testing.T) {
 		{"Submit with an ended context", func(_ *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
 			return future.Submit(future.NewPool(1), ended(ctx), fn)
 		}},
+		{"Fork in a group that has ended", func(_ *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
+			return future.Fork(future.NewGroup(ended(ctx), nil), fn)
+		}},
 		{"Fork after Wait", func(_ *testing.T, ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
 			g := future.NewGroup(ctx, nil)
 			g.Wait()

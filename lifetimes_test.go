@@ -237,68 +237,6 @@ func TestCanceledContinuationsDropTheirFunctions(t *testing.T) {
 	}
 }
 
-// TestNotRunTaskDropsItsFunctionAndContext: a function that never runs
-// because its context ended first leaves nothing of itself or its context
-// in the future that reports it, whichever path skipped it.
-func TestNotRunTaskDropsItsFunctionAndContext(t *testing.T) {
-	t.Parallel()
-	type key struct{}
-	// Each start ends the context it is given before it starts fn.
-	ended := func(ctx context.Context) context.Context {
-		ctx, cancel := context.WithCancel(ctx)
-		cancel()
-		return ctx
-	}
-	tests := []struct {
-		name  string
-		start func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int]
-	}{
-		{"GoContext with a done context", func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
-			return future.GoContext(ended(ctx), fn)
-		}},
-		{"Submit with a done context", func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
-			return future.Submit(future.NewPool(1), ended(ctx), fn)
-		}},
-		{"Fork in a group that has ended", func(ctx context.Context, fn func(context.Context) (int, error)) *future.Future[int] {
-			return future.Fork(future.NewGroup(ended(ctx), nil), fn)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			letsGo(t, tt.start, func(err error) { require.ErrorIs(t, err, future.ErrNotRun) })
-		})
-	}
-
-	t.Run("Submit whose context ends while it waits for room", func(t *testing.T) {
-		t.Parallel()
-		p := future.NewPool(1)
-		p.SetQueueLimit(0)
-		release := make(chan struct{})
-		busy := future.Submit(p, context.Background(), func(context.Context) (int, error) { <-release; return 0, nil })
-		value, ctxGone := tracked()
-		capture, fnGone := tracked()
-		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, value))
-		submitted := make(chan *future.Future[int])
-		go func() {
-			submitted <- future.Submit(p, ctx, func(context.Context) (int, error) { runtime.KeepAlive(capture); return 0, nil })
-		}()
-		value, capture = nil, nil
-		cancel() // whether or not Submit is blocked yet, it queues nothing
-		f := receive(t, submitted)
-		ctx = nil
-		_, err := await(t, f)
-		require.ErrorIs(t, err, future.ErrNotRun)
-		collected(t, fnGone, "a function that never ran")
-		collected(t, ctxGone, "the context of a function that never ran")
-		close(release)
-		_, err = await(t, busy)
-		require.NoError(t, err)
-		p.Wait()
-		runtime.KeepAlive(f)
-	})
-}
-
 // TestCanceledFlatContinuationDropsItsFunction checks that the function of
 // a ContinueWithFuture whose result was completed by someone else is
 // collected while its source stays pending.
