@@ -28,19 +28,28 @@ import (
 type Group struct {
 	noCopy noCopy
 
+	// running counts, below groupWaited, the functions forked that have
+	// neither returned nor been dropped without running. Fork adds to it
+	// without a lock; Wait, under mu, sets groupWaited in the same atomic
+	// step that finds the count zero, so every Fork either counted before
+	// that, and Wait waits for it, or sees groupWaited, and runs nothing. A
+	// function's end subtracts, and takes mu only to wake Wait when the
+	// count reaches zero.
+	running atomic.Int64
+	// ready is set, under mu, once ctx, cancel and idle.L are; Fork reads
+	// them without mu once it sees it.
+	ready  atomic.Bool
 	mu     sync.Mutex
-	idle   sync.Cond // broadcast when running drops to zero; L is &mu
+	idle   sync.Cond // broadcast when the count in running drops to zero; L is &mu
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	pool   *Pool
-	// running counts the functions forked that have neither returned nor
-	// been dropped without running. Fork adds to it under mu, so that Wait,
-	// which reads it under mu, sees every Fork before its own end or none;
-	// a function's end subtracts without mu, which it takes only to wake
-	// Wait when the count reaches zero.
-	running atomic.Int64
-	err     error // the first failure
+	err    error // the first failure
 }
+
+// groupWaited is the bit of Group.running that Wait sets when it finds no
+// function running.
+const groupWaited = int64(1) << 62
 
 // NewGroup returns a group whose context is a child of ctx and whose
 // functions run on p, or each on a goroutine of its own if p is nil. It
@@ -63,6 +72,7 @@ func (g *Group) init(parent context.Context) {
 	if g.ctx == nil {
 		g.ctx, g.cancel = context.WithCancelCause(parent)
 		g.idle.L = &g.mu
+		g.ready.Store(true)
 	}
 }
 
@@ -101,11 +111,19 @@ func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
 	if fn == nil {
 		panic("future: Fork called with a nil function")
 	}
-	g.mu.Lock()
-	g.init(context.Background())
-	g.running.Add(1)
+	if !g.ready.Load() { // the zero Group, first used
+		g.mu.Lock()
+		g.init(context.Background())
+		g.mu.Unlock()
+	}
+	if g.running.Add(1)&groupWaited != 0 {
+		// Wait has found g idle: wait until it has canceled g's context,
+		// which it does before it lets go of mu, so that fn never runs.
+		g.mu.Lock()
+		//lint:ignore SA2001 the critical section is empty: this waits for Wait to let go of mu
+		g.mu.Unlock()
+	}
 	ctx, p := g.ctx, g.pool
-	g.mu.Unlock()
 	if p != nil {
 		return submitTask(p, ctx, fn, g)
 	}
@@ -129,7 +147,7 @@ func (g *Group) fail(err error) {
 // ended counts one of g's functions out: it has returned, or will never
 // run.
 func (g *Group) ended() {
-	if g.running.Add(-1) == 0 {
+	if g.running.Add(-1)&^groupWaited == 0 {
 		g.mu.Lock()
 		g.idle.Broadcast()
 		g.mu.Unlock()
@@ -149,11 +167,19 @@ func (g *Group) ended() {
 func (g *Group) Wait() error {
 	g.mu.Lock()
 	g.init(context.Background())
-	for g.running.Load() > 0 {
-		g.idle.Wait()
+	for {
+		n := g.running.Load()
+		if n&^groupWaited != 0 {
+			g.idle.Wait()
+			continue
+		}
+		// None running: end the group, unless a Fork has just counted one.
+		if n&groupWaited != 0 || g.running.CompareAndSwap(n, n|groupWaited) {
+			break
+		}
 	}
-	// Canceled before mu is released, so that no Fork slips in to run, and
-	// fail, between the last function's return and the end of the group.
+	// Canceled before mu is released: a Fork that saw groupWaited waits for
+	// mu, and then finds the context ended.
 	err := g.err
 	g.cancel(err) // with a nil err, the cause is context.Canceled
 	g.mu.Unlock()

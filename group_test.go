@@ -559,6 +559,59 @@ func TestGroupWaitAgainAndContext(t *testing.T) {
 	})
 }
 
+// TestGroupForkRacingWait: Forks from other goroutines racing Wait either
+// count before Wait ends the group, and Wait waits for their functions, or
+// come after it, and their functions never run: no function starts once
+// Wait has returned, and every future is done by then or fails with
+// ErrNotRun.
+func TestGroupForkRacingWait(t *testing.T) {
+	t.Parallel()
+	for _, r := range groupRunners() {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			const forkers, forks = 4, 200
+			for round := 0; round < 20; round++ {
+				g := future.NewGroup(context.Background(), r.pool())
+				var waited, late atomic.Bool
+				futures := make(chan *future.Future[int], forkers*forks)
+				start := make(chan struct{})
+				done := make(chan struct{}, forkers)
+				for range forkers {
+					go func() {
+						defer func() { done <- struct{}{} }()
+						<-start
+						for i := range forks {
+							futures <- future.Fork(g, func(context.Context) (int, error) {
+								if waited.Load() {
+									late.Store(true)
+								}
+								return i, nil
+							})
+						}
+					}()
+				}
+				close(start)
+				require.NoError(t, awaitGroup(t, g))
+				waited.Store(true)
+				for range forkers {
+					receive(t, done)
+				}
+				close(futures)
+				for f := range futures {
+					require.True(t, f.Done(), "round %d: a forked future still pending after Wait and its Fork returned", round)
+					if _, err := f.Result(); err != nil {
+						assert.ErrorIs(t, err, future.ErrNotRun)
+					}
+				}
+				assert.False(t, late.Load(), "round %d: a function started after Wait returned", round)
+				// Every function forked has returned or been dropped: a
+				// second Wait returns at once.
+				require.NoError(t, awaitGroup(t, g))
+			}
+		})
+	}
+}
+
 // TestGroupMisusePanics: misuse panics with a "future: " message.
 func TestGroupMisusePanics(t *testing.T) {
 	t.Parallel()

@@ -257,6 +257,7 @@ func (p *Pool) work() {
 		l.job = nil
 		p.running++
 		p.mu.Unlock()
+		l.queued.Store(false) // out of the lock: the job's line may be another core's
 		running = true
 		j.run(true) // returns once the job's future is done
 		running = false
@@ -270,7 +271,6 @@ func (p *Pool) work() {
 // p.mu must be held.
 func (p *Pool) unqueue(l *qlinks) {
 	p.queue.remove(l, inQueue)
-	l.queued.Store(false)
 	if w := l.w; w != nil {
 		w.jobs.remove(l, inWatch)
 		l.w = nil
@@ -288,11 +288,12 @@ func (p *Pool) unqueue(l *qlinks) {
 func (p *Pool) drop(l *qlinks) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !l.queued.Load() {
+	if l.job == nil {
 		return false // a worker has taken it
 	}
 	p.unqueue(l)
 	l.job = nil
+	l.queued.Store(false)
 	p.finish()
 	return true
 }
@@ -413,11 +414,12 @@ func expireFrom(jobs []job, cause error) {
 }
 
 // qlinks is a job's place in its pool's queue and, while it waits behind
-// busy workers, in its context's watch. p.mu guards every field; queued is
-// also read without it, by a job's listener, which takes p.mu only for a
-// job still queued.
+// busy workers, in its context's watch. p.mu guards every field but queued.
+// queued is set under p.mu as the job is queued, and cleared once it has
+// left the queue: a job's listener reads it without p.mu, and takes p.mu
+// only for a job that may still be queued, which job then tells.
 type qlinks struct {
-	job    job // the job itself, while queued
+	job    job // the job itself while queued, and nil once it has left
 	queue  links
 	watch  links
 	w      *watch
@@ -433,7 +435,9 @@ func inWatch(l *qlinks) *links { return &l.watch }
 
 // jobList is a doubly linked FIFO of jobs, linked through the links that at
 // picks: a pool's queue or a watch's jobs. Any job can leave it in O(1), so
-// a job done before it starts leaves nothing behind.
+// a job done before it starts leaves nothing behind. Every job's prev is
+// kept but the head's, which may still name the job that left the head
+// last (one job, whose fn and context it has dropped).
 type jobList struct {
 	head, tail *qlinks
 	n          int
@@ -452,15 +456,21 @@ func (q *jobList) push(l *qlinks, at func(*qlinks) *links) {
 
 func (q *jobList) remove(l *qlinks, at func(*qlinks) *links) {
 	ln := at(l)
-	if ln.prev == nil {
+	if q.head == l {
+		// The new head's prev still names l: a head's prev is never read,
+		// and a worker taking the head then writes nothing into the job
+		// behind it, which the submitting goroutine may still be linking.
 		q.head = ln.next
+		if ln.next == nil {
+			q.tail = nil
+		}
 	} else {
 		at(ln.prev).next = ln.next
-	}
-	if ln.next == nil {
-		q.tail = ln.prev
-	} else {
-		at(ln.next).prev = ln.prev
+		if ln.next == nil {
+			q.tail = ln.prev
+		} else {
+			at(ln.next).prev = ln.prev
+		}
 	}
 	*ln = links{}
 	q.n--

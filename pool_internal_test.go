@@ -31,8 +31,13 @@ func TestJobListIsFIFOWithRemoval(t *testing.T) {
 		for l := queue.head; l != nil; l = l.queue.next {
 			got = append(got, l.job.(*numberedJob))
 		}
-		for l := watched.tail; l != nil; l = l.watch.prev { // backwards, to check the back links
+		// Backwards, to check the back links, as far as the head: its own
+		// back link is not kept.
+		for l := watched.tail; l != nil; l = l.watch.prev {
 			gotWatched = append([]*numberedJob{l.job.(*numberedJob)}, gotWatched...)
+			if l == watched.head {
+				break
+			}
 		}
 		if !slices.Equal(got, model) || !slices.Equal(gotWatched, model) || queue.n != len(model) || watched.n != len(model) {
 			t.Fatalf("%s: queue %v (n %d), watched %v (n %d); want %v", step, got, queue.n, gotWatched, watched.n, model)
