@@ -39,9 +39,13 @@ type Pool struct {
 	queue   jobList
 	// watches holds a watch for each context, keyed by its Done channel,
 	// that has queued jobs waiting behind busy workers; lastWatch is the
-	// open watch used last, if any.
+	// open watch used last, if any. own is a watch kept inside the pool,
+	// for one context at a time: the common case, one request's functions
+	// waiting behind busy workers, then touches no memory under p.mu but
+	// the pool's and the jobs'.
 	watches   map[<-chan struct{}]*watch
 	lastWatch *watch
+	own       watch
 	// queueLimit bounds how many jobs may wait for a worker (see
 	// SetQueueLimit); negative: no bound. room, made by a Submit that
 	// waits for room, is closed and cleared when a job leaves the queue.
@@ -275,8 +279,7 @@ func (p *Pool) unqueue(l *qlinks) {
 		w.jobs.remove(l, inWatch)
 		l.w = nil
 		if w.jobs.n == 0 && !w.closed {
-			p.unwatch(w)
-			w.stop()
+			p.unwatch(w)()
 		}
 	}
 	p.signalRoom()
@@ -342,10 +345,11 @@ func (p *Pool) Wait() {
 // every worker is busy. One context.AfterFunc per context, rather than per
 // job, serves a request that fans out into many jobs. The watch is closed,
 // and its AfterFunc stopped, when its last job leaves the queue or when the
-// context ends.
+// context ends; a closed watch keeps nothing of its context, and the
+// pool's own watch is free again once no job is linked to it.
 type watch struct {
-	done   <-chan struct{} // the context's Done channel: the key in Pool.watches
-	stop   func() bool     // stops the AfterFunc
+	done   <-chan struct{} // the context's Done channel: the key in Pool.watches; nil once closed
+	stop   func() bool     // stops the AfterFunc; nil once closed
 	jobs   jobList         // the context's queued jobs, linked through their watch links
 	closed bool
 }
@@ -361,33 +365,42 @@ func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
 		if p.watches == nil {
 			p.watches = make(map[<-chan struct{}]*watch)
 		}
-		w = &watch{done: done}
+		w = &p.own
+		if w.closed && w.jobs.n > 0 || !w.closed && w.done != nil {
+			w = new(watch) // the pool's own is in use
+		}
+		*w = watch{done: done}
 		// If ctx ends now, the AfterFunc's goroutine waits for p.mu.
-		w.stop = context.AfterFunc(ctx, func() { p.expire(w, context.Cause(ctx)) })
+		w.stop = context.AfterFunc(ctx, func() { p.expire(w, done, context.Cause(ctx)) })
 		p.watches[done] = w
 	}
 	p.lastWatch = w
 	return w
 }
 
-// unwatch closes w and forgets it. p.mu must be held.
-func (p *Pool) unwatch(w *watch) {
-	w.closed = true
+// unwatch closes w and forgets it, and returns the function that stops its
+// AfterFunc. p.mu must be held.
+func (p *Pool) unwatch(w *watch) (stop func() bool) {
 	delete(p.watches, w.done)
 	if p.lastWatch == w {
 		p.lastWatch = nil
 	}
+	stop = w.stop
+	w.closed, w.done, w.stop = true, nil, nil
+	return stop
 }
 
-// expire runs when w's context ends, with its cause: it closes w and fails
-// the jobs still queued under it, which takes each out of the queue.
-func (p *Pool) expire(w *watch, cause error) {
+// expire runs when the context whose Done channel is done ends, with its
+// cause: unless w has closed since (and perhaps, the pool's own, opened for
+// another context), it closes w and fails the jobs still queued under it,
+// which takes each out of the queue.
+func (p *Pool) expire(w *watch, done <-chan struct{}, cause error) {
 	p.mu.Lock()
-	if w.closed {
+	if w.closed || w.done != done {
 		p.mu.Unlock()
 		return
 	}
-	p.unwatch(w)
+	p.unwatch(w) // no need to stop the AfterFunc: it is what runs this
 	var queued []job
 	for l := w.jobs.head; l != nil; l = l.watch.next {
 		queued = append(queued, l.job)

@@ -94,6 +94,7 @@ func TestWatchClosesWithItsLastJob(t *testing.T) {
 	if w == nil || w.jobs.n != 3 {
 		t.Fatal("queued jobs are not watched")
 	}
+	stop := w.stop
 	if !p.drop(&jobs[1].q) {
 		t.Fatal("drop of a queued job returned false")
 	}
@@ -106,8 +107,11 @@ func TestWatchClosesWithItsLastJob(t *testing.T) {
 	if !p.drop(&jobs[2].q) {
 		t.Fatal("drop of the last queued job returned false")
 	}
-	if !w.closed || len(p.watches) != 0 || w.stop() {
+	if !w.closed || len(p.watches) != 0 || stop() {
 		t.Error("the watch stayed open after its last job left")
+	}
+	if w.done != nil || w.stop != nil {
+		t.Error("the closed watch keeps its context's channel or AfterFunc")
 	}
 	if p.drop(&jobs[2].q) {
 		t.Error("a second drop returned true")
