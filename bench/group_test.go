@@ -7,6 +7,7 @@ import (
 	"github.com/sourcegraph/conc/pool"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gofutures/future"
 	"github.com/gofutures/future/internal/workloads"
 )
 
@@ -20,6 +21,7 @@ import (
 func BenchmarkGroup(b *testing.B) {
 	b.Run("lib=future", workloads.GroupFuture)
 	b.Run("lib=errgroup", errgroupGroup(workloads.GroupLimit))
+	b.Run("lib=errgroup-fork", errgroupFork(workloads.GroupLimit))
 	b.Run("lib=conc", func(b *testing.B) {
 		ctx := context.Background()
 		workloads.Groups(b, func() {
@@ -36,6 +38,7 @@ func BenchmarkGroup(b *testing.B) {
 func BenchmarkGroupNoPool(b *testing.B) {
 	b.Run("lib=future", workloads.GroupNoPoolFuture)
 	b.Run("lib=errgroup", errgroupGroup(-1))
+	b.Run("lib=errgroup-fork", errgroupFork(-1))
 }
 
 // errgroupGroup runs the group workload with errgroup.WithContext and
@@ -54,6 +57,44 @@ func errgroupGroup(limit int) func(b *testing.B) {
 				})
 			}
 			sinkErr = g.Wait()
+			sinkInts = values
+		})
+	}
+}
+
+// errgroupFork runs the group workload with errgroup doing what Fork does
+// beyond it: each function runs with a context of its own, canceled when it
+// returns (Fork's is canceled too when its future is completed by anything
+// else), and completes a Future of its own, which the caller reads after
+// Wait. A negative limit is none.
+func errgroupFork(limit int) func(b *testing.B) {
+	return func(b *testing.B) {
+		ctx := context.Background()
+		fs := make([]*future.Future[int], workloads.GroupSize)
+		values := make([]int, workloads.GroupSize)
+		workloads.Groups(b, func() {
+			g, gctx := errgroup.WithContext(ctx)
+			g.SetLimit(limit)
+			for i := range fs {
+				f := future.New[int]()
+				fs[i] = f
+				fn := func(context.Context) (int, error) { return workloads.TinyTask(i) }
+				g.Go(func() error {
+					fctx, cancel := context.WithCancel(gctx)
+					v, err := fn(fctx)
+					cancel()
+					if err != nil {
+						f.SetException(err)
+						return err
+					}
+					f.SetResult(v)
+					return nil
+				})
+			}
+			sinkErr = g.Wait()
+			for i, f := range fs {
+				values[i], _ = f.Result()
+			}
 			sinkInts = values
 		})
 	}

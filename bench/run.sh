@@ -32,7 +32,7 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 	# round, so that a change of load on the machine hits them alike.
 	go test -c -o "$tmp/bench.test" .
 	workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool)
-	libs=(baseline future future-request workiva mo errgroup conc singleflight)
+	libs=(baseline future future-request workiva mo errgroup errgroup-fork conc singleflight)
 	if [ -n "${BEFORE:-}" ]; then
 		mkdir "$tmp/before"
 		git -C .. archive "$BEFORE" | tar -x -C "$tmp/before"

@@ -31,7 +31,7 @@ func baseOf(workload string) string {
 }
 
 // libs are the libraries in the order the tables and the chart show them.
-var libs = []string{"baseline", "future", "future-request", "workiva", "mo", "errgroup", "conc", "singleflight"}
+var libs = []string{"baseline", "future", "future-request", "workiva", "mo", "errgroup", "errgroup-fork", "conc", "singleflight"}
 
 var libNames = map[string]string{
 	"baseline":       "baseline",
@@ -40,6 +40,7 @@ var libNames = map[string]string{
 	"workiva":        "Workiva/go-datastructures futures",
 	"mo":             "samber/mo Future",
 	"errgroup":       "x/sync errgroup",
+	"errgroup-fork":  "x/sync errgroup doing what Fork does: a Future and a context (`context.WithCancel`) per function",
 	"conc":           "sourcegraph/conc",
 	"singleflight":   "x/sync singleflight (`DoChan`)",
 }
