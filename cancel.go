@@ -62,8 +62,8 @@ func GoContext[T any](ctx context.Context, fn func(ctx context.Context) (T, erro
 
 // goTask is GoContext for a function of group g, or of none if g is nil.
 func goTask[T any](ctx context.Context, fn func(context.Context) (T, error), g *Group) *Future[T] {
-	t, ok := newTask(ctx, ctx.Done(), fn, g)
-	if ok {
+	t := &task[T]{}
+	if t.init(ctx, ctx.Done(), fn, g, t) {
 		go t.run(false)
 	}
 	return &t.result
@@ -92,34 +92,36 @@ func (e *notRunError) Error() string { return ErrNotRun.Error() + ": " + e.cause
 
 func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.cause} }
 
-// newTask returns the task that runs fn, a function of group g (nil for
-// none), with a child of ctx (done is ctx.Done()), and reports whether it
-// may still run: false if ctx has already ended, in which case its future
-// has failed with ErrNotRun and ctx's cause, and g counts it ended.
-func newTask[T any](ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error), g *Group) (t *task[T], ok bool) {
-	t = &task[T]{group: g}
+// init makes t, not yet shared, the task that runs fn, a function of group
+// g (nil for none), with a child of ctx (done is ctx.Done()), with hook
+// listening to t's future first: t itself, or the pool task around it. It
+// reports whether fn may still run: false if ctx has already ended, in
+// which case the future has failed with ErrNotRun and ctx's cause, and g
+// counts the task ended.
+func (t *task[T]) init(ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error), g *Group, hook listener[T]) bool {
+	t.group = g
 	if done != nil && ctx.Err() != nil {
 		// fn and ctx are not kept: the future may outlive the request.
 		t.result.fail(notRun(context.Cause(ctx)), nil)
 		t.skipped()
-		return t, false
+		return false
 	}
 	t.fn, t.parent = fn, ctx
 	// The task listens to its own future before anyone else can, so that
 	// its context is canceled before any callback runs: a callback that
 	// waits for fn to return, when fn returns once its context ends, does
 	// not deadlock Cancel.
-	t.result.hook(t)
-	return t, true
+	t.result.hook(hook)
+	return true
 }
 
-// task is a function run with a context of its own, for GoContext and
-// Submit: its future and the listener that cancels the function's context
-// when that future is completed, in one allocation.
+// task is a function run with a context of its own, for GoContext (and,
+// inside a poolTask, for Submit): its future and the listener that cancels
+// the function's context when that future is completed, in one
+// allocation.
 //
 // A done task drops fn, parent and cancel, so that a future kept after its
-// work ended (in a cache of results, say) keeps no request alive; a queued
-// task whose future is done leaves its pool's queue at once.
+// work ended (in a cache of results, say) keeps no request alive.
 type task[T any] struct {
 	result Future[T]
 	fn     func(context.Context) (T, error)
@@ -128,14 +130,10 @@ type task[T any] struct {
 	// after: fire, on whichever goroutine completes the future, takes it as
 	// execute sets it.
 	cancel atomic.Pointer[taskContext]
-	pool   *Pool  // the pool that queued the task, if any
-	q      qlinks // the task's place in its pool's queue
 	// group is the group the function was forked in, if any, until the
 	// function has returned or will never run.
 	group *Group
 }
-
-func (t *task[T]) links() *qlinks { return &t.q }
 
 // run runs fn on the calling goroutine, unless the future was completed or
 // the parent context ended first, and returns once the future is done. A
@@ -235,17 +233,12 @@ func (t *task[T]) ended() {
 	}
 }
 
-// fire cancels fn's context once the future is done, whoever completed it,
-// and takes a task that has not started out of its pool's queue, dropping
-// fn and the context it no longer needs. The task hooks its future (see
-// hook) before the future is shared, so this runs before any other
-// callback does.
+// fire cancels fn's context once the future is done, whoever completed it.
+// The task hooks its future (see hook) before the future is shared, so
+// this runs before any other callback does.
 func (t *task[T]) fire(*Future[T]) drainer {
 	if ctx := t.cancel.Swap(nil); ctx != nil {
 		ctx.cancel()
-	}
-	if t.pool != nil && t.q.queued.Load() && t.pool.drop(&t.q) {
-		t.skipped() // no worker will run it now
 	}
 	return nil
 }

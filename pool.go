@@ -53,7 +53,7 @@ type Pool struct {
 	room       chan struct{}
 }
 
-// job is a queued function: a *task[T] of any T.
+// job is a queued function: a *poolTask[T] of any T.
 type job interface {
 	// run runs the function, unless its future is already done, and
 	// returns once the future is done.
@@ -152,14 +152,33 @@ func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T
 // submitTask is Submit for a function of group g, or of none if g is nil.
 func submitTask[T any](p *Pool, ctx context.Context, fn func(context.Context) (T, error), g *Group) *Future[T] {
 	done := ctx.Done() // nil if ctx can never end
-	t, ok := newTask(ctx, done, fn, g)
-	if ok {
-		t.pool = p
-		if !p.push(t, ctx, done) {
-			t.skipped()
-		}
+	t := &poolTask[T]{pool: p}
+	if t.init(ctx, done, fn, g, t) && !p.push(t, ctx, done) {
+		t.skipped()
 	}
 	return &t.result
+}
+
+// poolTask is a task queued in a pool: the task, and its place in the
+// pool's queue. A queued task whose future is done leaves the queue at
+// once.
+type poolTask[T any] struct {
+	task[T]
+	pool *Pool
+	q    qlinks
+}
+
+func (t *poolTask[T]) links() *qlinks { return &t.q }
+
+// fire does what the task's fire does and, for a task that has not
+// started, takes it out of its pool's queue, dropping fn and the context it
+// no longer needs.
+func (t *poolTask[T]) fire(f *Future[T]) drainer {
+	t.task.fire(f)
+	if t.q.queued.Load() && t.pool.drop(&t.q) {
+		t.skipped() // no worker will run it now
+	}
+	return nil
 }
 
 // check panics if p was not made by NewPool; name is the caller's.
