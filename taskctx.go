@@ -56,6 +56,9 @@ func (c *taskContext) made() context.Context {
 // will be. It takes no lock: made stops a child that it publishes after
 // this.
 func (c *taskContext) cancel() {
+	if c.state.Load()&taskCanceled != 0 {
+		return // canceled before: the task cancels once fn returns, and again as its future completes
+	}
 	if c.state.Or(taskCanceled)&taskChild != 0 {
 		c.stop()
 	}
