@@ -55,26 +55,32 @@ var behind = map[key]string{
 	{"Go", "errgroup"}:          "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result yields once and, if the function has not finished by then, blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
 	{"Go", "conc"}:              "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel when its yield was not enough.",
 	{"Flights", "singleflight"}: "a singleflight caller gets a buffered channel; ours gets a Future of its own, which it can cancel without touching the others: the listener that takes a leaving caller out of the run is registered on, and fired from, that future, and Result makes the future's done channel when it has to wait. See the Flights target for what the profile says.",
-	{"Group", "errgroup"}:       "See the Group targets above: the pool's lock per function, and the task and its future.",
-	{"Group", "conc"}:           "See the Group targets above: the pool's lock per function, and the task and its future.",
-	{"GroupNoPool", "errgroup"}: "See the GroupNoPool target above: a goroutine per function in both; ours allocates twice as often.",
+	{"Group", "errgroup"}:       "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
+	{"Group", "conc"}:           "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
+	{"GroupNoPool", "errgroup"}: "See the GroupNoPool target above: a goroutine per function in both, and a future and a context per function in ours (compare errgroup-fork).",
 	{"Pool", "conc"}:            "conc's pool runs a `func()` with no result and no context: a task is the caller's closure handed to a worker over a channel (1 allocation, 48 B). Ours gives each task a Future for its result and a context of its own that Cancel and the end of the request reach (made lazily: it becomes a child of the request's context only if the function waits on it), 3 allocations and 256 B counting the caller's closure. The two are close enough that which leads changes from run to run.",
 }
 
 // missed explains, for a target, what stands between future and it; the
 // report prints it only when the target is not met.
 var missed = map[string]string{
-	"Group ≤ 0.85× errgroup": "a CPU profile of this workload (bench/, 3 s, the 2-core Xeon of this run, 2026-12-05) puts about 38% of the time in the pool's mutex, " +
-		"spinning included: the submitter and the four workers take it to queue each function, to take it and to finish it (push 17%, unqueue 7%), " +
-		"where errgroup's SetLimit is a buffered channel the caller blocks on. The function's context costs little here: it is made lazily, and " +
-		"becomes a child of the group's context only if the function waits on it, which these tiny functions do not. What the profile points to " +
-		"is a queue that the workers do not serialise on; this change does not attempt it. Allocations: 3 a function (the caller's closure, the " +
-		"task with its future, the function's context) against errgroup's 2.",
-	"Group ≤ 1.0× conc": "as for errgroup: the pool's lock, taken three times a function; conc hands each closure to a worker over a channel.",
-	"GroupNoPool ≤ 1.0× errgroup": "both start a goroutine per function, about half of the CPU of either in a profile (newproc, gfget, schedule); " +
-		"ours makes 4 allocations a function against errgroup's 2 (beside the two closures both make, the task with its future and the function's " +
-		"context), about 16% of the CPU in mallocgc. Keeping the context inside the task would save one, but a done future would then keep its " +
-		"request's context reachable, which the retention tests forbid.",
+	"Group ≤ 0.85× errgroup": "on one processor (-cpu=1) ours takes about half of errgroup's time on this workload (386 against 746 µs a group, " +
+		"medians of 3, bench/, 2026-12-06, the 2-core Xeon of this run), so what stands between them is the cost of running on two. A CPU profile " +
+		"(3 s, the same day) puts about a third of the time in the pool's mutex, spinning included: the submitter takes it to queue each function " +
+		"and a worker to take it and to count it finished; with four workers on two processors, the lock's cache line and each task's move between " +
+		"the cores for every function, and a worker that finds the lock held parks. This change shortened what is done under the lock (a worker " +
+		"taking a job writes nothing into the job behind it, a request's watch lives inside the pool, the queued flag is cleared outside the lock) " +
+		"and took the group's lock out of Fork: the run of 2026-12-05 measured 1.00×. What is left is a queue that the workers do not serialise " +
+		"on, not attempted. Allocations: 3 a function (the caller's closure, the task with its future, the function's context) against errgroup's 2; " +
+		"errgroup-fork, errgroup doing what Fork does beyond it, is the like-for-like row.",
+	"Group ≤ 1.0× conc": "as for errgroup: the pool's lock, taken twice a function, and each task's cache lines moving between the submitting core and the running one; conc hands each closure to a worker over a channel.",
+	"GroupNoPool ≤ 1.0× errgroup": "Fork's contract puts this target out of reach. Without a pool both start a goroutine per function, about half of the CPU of " +
+		"either in a profile (newproc, gfget, schedule), and Fork gives each function what errgroup's Go does not: a Future of its own and a context " +
+		"of its own, canceled when that future is completed by anything else (API.md, Groups). The errgroup-fork row is errgroup doing just that " +
+		"(a future.New and a context.WithCancel per function): ours is faster than it, and slower than bare errgroup, with 4 allocations a function " +
+		"against 2 (the task with its future and the function's context, beside the two closures both make). Keeping the context inside the task " +
+		"would save one, but a done future would then keep its request's context reachable, which the retention tests (issue 12) forbid; reusing " +
+		"goroutines would break \"a goroutine per function\". This change made the pool-less task 64 bytes smaller (112 B), not the ratio 1.",
 	"W2 ≤ 1.1× the floor": "Result yields its processor once before it parks (runtime.Gosched), so a reader whose completer is runnable on its own processor never makes the channel; when the completer runs elsewhere, the hand-off takes the parking path, profiled here before the yield was added. " +
 		"W2 is a hand-off between two goroutines of 500 to 850 ns on the shared 2-core machines it has run on, about 85% of it the runtime's parking, " +
 		"readying and scheduling and the channel's make, close and receive, which the floor pays too. A CPU profile of W2 in bench/ (3 s a library, on a shared 2-core " +
@@ -91,7 +97,9 @@ var missed = map[string]string{
 		"intervals for W2 are ±15 to 25%: the code differs by a few tens of nanoseconds in several hundred, and showing which is faster " +
 		"needs more rounds or a quieter machine.",
 	"W5 ≤ 1.05× closing a channel": "W5 is dominated by starting and scheduling 1,000 goroutines, the same for both; each waiter adds two atomic loads to a channel receive. Its intervals, from rounds of about half a millisecond on a shared 2-core machine, are wider than the 5% the target allows: this run cannot show it either way.",
-	"Flights ≤ 1.0× singleflight.DoChan": "each Flights caller gets a whole Future, where a singleflight caller gets a bare channel. " +
+	"Flights ≤ 1.0× singleflight.DoChan": "the two are at parity: a CPU profile of a round each (bench/, 2026-12-06) puts Do at 15% of the CPU " +
+		"against DoChan's 18%, the run's handing of its outcome to the callers at 12% against 11%, and the callers' wait at 13% against 10%; the " +
+		"rest, starting, scheduling and parking 1,000 goroutines a round, is the same for both. Each Flights caller gets a whole Future, where a singleflight caller gets a bare channel. " +
 		"Do costs less than DoChan (1,000 calls that find their futures done when they read them take about three quarters of singleflight's time), " +
 		"but a caller that waits pays for what makes its future its own: the listener that takes it out of the run if it leaves, registered on its " +
 		"future and fired when the run completes it (a lock pair each), and the done channel, made under the future's lock in Do " +
