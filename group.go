@@ -101,11 +101,11 @@ func (g *Group) Context() context.Context {
 // nothing.
 //
 // Fork blocks only as [Submit] does, when g's pool has a queue limit
-// ([Pool.SetQueueLimit]) and its queue is full, and, racing the end of a
-// Wait, for the instant that Wait takes to cancel g's context; otherwise
-// it takes no lock of g's. It is safe for concurrent use, from inside g's
-// functions too (on a pool with a queue limit, see [Pool.SetQueueLimit]
-// first). It panics if g or fn is nil.
+// ([Pool.SetQueueLimit]) and its queue is full; beyond that it may wait for
+// g's lock, held for a few instructions at a time, to set up a zero Group,
+// to wake Wait, and after Wait has ended g. It is safe for concurrent use,
+// from inside g's functions too (on a pool with a queue limit, see
+// [Pool.SetQueueLimit] first). It panics if g or fn is nil.
 func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
 	if g == nil {
 		panic("future: Fork called with a nil *Group")

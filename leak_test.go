@@ -333,3 +333,40 @@ func TestDoneTaskDropsItsContextAndFunction(t *testing.T) {
 		runtime.KeepAlive(f)
 	})
 }
+
+// TestTakenJobKeepsNothingBehindIt: once a pool's job has run and its future
+// is dropped, nothing in the queue keeps its result, not even the jobs that
+// were behind it and still wait: here the worker is busy with another
+// request's job, and the next job of the same request waits behind it.
+func TestTakenJobKeepsNothingBehindIt(t *testing.T) {
+	t.Parallel()
+	p := future.NewPool(1)
+	releaseFirst, releaseOther := make(chan struct{}), make(chan struct{})
+	defer close(releaseOther)
+	future.Submit(p, context.Background(), func(context.Context) (int, error) {
+		<-releaseFirst
+		return 0, nil
+	})
+	request, cancelRequest := context.WithCancel(context.Background())
+	defer cancelRequest()
+	other, cancelOther := context.WithCancel(context.Background())
+	defer cancelOther()
+	result, inResult := tracked()
+	returning := func(r *payload) func(context.Context) (*payload, error) {
+		return func(context.Context) (*payload, error) { return r, nil }
+	}
+	done := future.Submit(p, request, returning(result)).DoneChan()
+	result = nil // only the job's future holds it now
+	otherStarted := make(chan struct{})
+	future.Submit(p, other, func(context.Context) (int, error) {
+		close(otherStarted)
+		<-releaseOther
+		return 0, nil
+	})
+	waiting := future.Submit(p, request, func(context.Context) (int, error) { return 0, nil })
+	close(releaseFirst)
+	receive(t, done)
+	receive(t, otherStarted) // the worker has moved past the request's first job
+	collected(t, inResult, "the result of a job that ran, while the jobs behind it wait")
+	assert.False(t, waiting.Done())
+}

@@ -247,6 +247,7 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
 // work runs queued jobs until the queue is empty, then exits.
 func (p *Pool) work() {
 	running := false
+	var behind jobsBehind // the jobs whose back links name the job running
 	defer func() {
 		if running {
 			// A job's function called runtime.Goexit, which is ending this
@@ -255,6 +256,7 @@ func (p *Pool) work() {
 			p.mu.Lock()
 			p.running--
 			p.finish()
+			behind.mend(p)
 			p.workers-- // finish signalled room for a new worker
 			start := p.queue.n > 0
 			if start {
@@ -275,7 +277,7 @@ func (p *Pool) work() {
 			p.mu.Unlock()
 			return
 		}
-		p.unqueue(l)
+		behind = p.take(l)
 		j := l.job
 		l.job = nil
 		p.running++
@@ -287,7 +289,50 @@ func (p *Pool) work() {
 		p.mu.Lock()
 		p.running--
 		p.finish()
+		behind.mend(p)
 	}
+}
+
+// take takes l, the head of the queue, out of it and out of its watch, of
+// which it is the head too, for a worker to run it, and returns the jobs
+// behind it. Unlike unqueue, take writes nothing into those jobs: another
+// core may have just written them, and this runs under p.mu, which every
+// worker and submitter waits for. Their back links still name l until the
+// worker mends them once l's future is done. p.mu must be held.
+func (p *Pool) take(l *qlinks) jobsBehind {
+	b := jobsBehind{queue: p.queue.popHead(l, inQueue)}
+	if w := l.w; w != nil {
+		b.watch, b.w = w.jobs.popHead(l, inWatch), w
+		l.w = nil
+		if w.jobs.n == 0 && !w.closed {
+			p.unwatch(w)()
+		}
+	}
+	p.signalRoom()
+	return b
+}
+
+// jobsBehind are the jobs that were behind a job that a worker took: in the
+// queue and in the job's watch, w, if it had one. While the worker runs the
+// job, the back links of those still at the head of their lists name it,
+// which keeps nothing alive that the worker does not; the worker mends them
+// as it counts the job finished, before it lets go of the job.
+type jobsBehind struct {
+	queue, watch *qlinks
+	w            *watch
+}
+
+// mend clears the back links that take left naming the worker's job, of
+// those jobs still at the head of their lists: a head's back link is nil,
+// and one that has left its list has none. p.mu must be held.
+func (b *jobsBehind) mend(p *Pool) {
+	if l := b.queue; l != nil && p.queue.head == l {
+		l.queue.prev = nil
+	}
+	if l := b.watch; l != nil && l.w == b.w && b.w.jobs.head == l {
+		l.watch.prev = nil
+	}
+	*b = jobsBehind{}
 }
 
 // unqueue takes l out of the queue and out of its watch, if it is watched.
@@ -467,9 +512,9 @@ func inWatch(l *qlinks) *links { return &l.watch }
 
 // jobList is a doubly linked FIFO of jobs, linked through the links that at
 // picks: a pool's queue or a watch's jobs. Any job can leave it in O(1), so
-// a job done before it starts leaves nothing behind. Every job's prev is
-// kept but the head's, which may still name the job that left the head
-// last (one job, whose fn and context it has dropped).
+// a job done before it starts leaves nothing behind. Every job's back
+// link names the job before it, but a head's, which is nil, or, while a
+// worker runs the job that was the head before it, that job.
 type jobList struct {
 	head, tail *qlinks
 	n          int
@@ -488,13 +533,12 @@ func (q *jobList) push(l *qlinks, at func(*qlinks) *links) {
 
 func (q *jobList) remove(l *qlinks, at func(*qlinks) *links) {
 	ln := at(l)
-	if q.head == l {
-		// The new head's prev still names l: a head's prev is never read,
-		// and a worker taking the head then writes nothing into the job
-		// behind it, which the submitting goroutine may still be linking.
+	if q.head == l { // its back link may still name a job a worker took (see popHead)
 		q.head = ln.next
 		if ln.next == nil {
 			q.tail = nil
+		} else {
+			at(ln.next).prev = nil
 		}
 	} else {
 		at(ln.prev).next = ln.next
@@ -506,4 +550,19 @@ func (q *jobList) remove(l *qlinks, at func(*qlinks) *links) {
 	}
 	*ln = links{}
 	q.n--
+}
+
+// popHead takes l, the head, out of the list and returns the new head,
+// whose back link it leaves naming l: the caller clears it later (see
+// Pool.take).
+func (q *jobList) popHead(l *qlinks, at func(*qlinks) *links) (next *qlinks) {
+	ln := at(l)
+	next = ln.next
+	q.head = next
+	if next == nil {
+		q.tail = nil
+	}
+	*ln = links{}
+	q.n--
+	return next
 }

@@ -2,8 +2,10 @@ package future
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,13 +33,8 @@ func TestJobListIsFIFOWithRemoval(t *testing.T) {
 		for l := queue.head; l != nil; l = l.queue.next {
 			got = append(got, l.job.(*numberedJob))
 		}
-		// Backwards, to check the back links, as far as the head: its own
-		// back link is not kept.
-		for l := watched.tail; l != nil; l = l.watch.prev {
+		for l := watched.tail; l != nil; l = l.watch.prev { // backwards, to check the back links
 			gotWatched = append([]*numberedJob{l.job.(*numberedJob)}, gotWatched...)
-			if l == watched.head {
-				break
-			}
 		}
 		if !slices.Equal(got, model) || !slices.Equal(gotWatched, model) || queue.n != len(model) || watched.n != len(model) {
 			t.Fatalf("%s: queue %v (n %d), watched %v (n %d); want %v", step, got, queue.n, gotWatched, watched.n, model)
@@ -78,18 +75,25 @@ func TestJobListIsFIFOWithRemoval(t *testing.T) {
 	check("reused")
 }
 
+// busyPoolWith returns a pool of 1 whose worker is busy, so that jobs
+// pushed wait and are watched, with n jobs of ctx queued.
+func busyPoolWith(ctx context.Context, n int) (*Pool, []*numberedJob) {
+	p := NewPool(1)
+	p.workers, p.running = 1, 1
+	jobs := make([]*numberedJob, n)
+	for i := range jobs {
+		jobs[i] = &numberedJob{n: i}
+		p.push(jobs[i], ctx, ctx.Done())
+	}
+	return p, jobs
+}
+
 // TestWatchClosesWithItsLastJob: a watch closes, and stops its AfterFunc,
 // when the last job queued under it leaves the queue, and not before.
 func TestWatchClosesWithItsLastJob(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := NewPool(1)
-	p.workers, p.running = 1, 1 // busy: pushed jobs wait and are watched
-	jobs := make([]*numberedJob, 3)
-	for i := range jobs {
-		jobs[i] = &numberedJob{n: i}
-		p.push(jobs[i], ctx, ctx.Done())
-	}
+	p, jobs := busyPoolWith(ctx, 3)
 	w := p.watches[ctx.Done()]
 	if w == nil || w.jobs.n != 3 {
 		t.Fatal("queued jobs are not watched")
@@ -99,7 +103,7 @@ func TestWatchClosesWithItsLastJob(t *testing.T) {
 		t.Fatal("drop of a queued job returned false")
 	}
 	p.mu.Lock()
-	p.unqueue(p.queue.head) // a worker takes jobs[0]
+	behind := p.take(p.queue.head) // a worker takes jobs[0]
 	p.mu.Unlock()
 	if w.closed || len(p.watches) != 1 {
 		t.Fatal("the watch closed while a job was still queued under it")
@@ -119,6 +123,9 @@ func TestWatchClosesWithItsLastJob(t *testing.T) {
 	if p.queue.n != 0 || p.active != 1 {
 		t.Errorf("queue holds %d, active %d; want 0 and 1 (the one taken)", p.queue.n, p.active)
 	}
+	p.mu.Lock()
+	behind.mend(p) // nothing is left to mend: the jobs behind have left
+	p.mu.Unlock()
 }
 
 // TestPoolWatchesOnlyJobsThatWait: a job that an idle worker is about to
@@ -195,5 +202,157 @@ func TestPoolCountsSettle(t *testing.T) {
 			t.Fatalf("workers = %d long after the work was done, want 0", workers)
 		}
 		runtime.Gosched() // the last workers are on their way out
+	}
+}
+
+// TestWorkerMendsTheBackLinksItLeft: a worker taking the head of the queue
+// and of its watch writes nothing into the jobs behind it, whose back links
+// still name the job it took, and clears them once that job is done, unless
+// they have left their lists meanwhile; a job with such a back link can
+// still leave its lists.
+func TestWorkerMendsTheBackLinksItLeft(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, jobs := busyPoolWith(ctx, 4)
+	w := jobs[0].q.w
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	behind := p.take(&jobs[0].q)
+	if behind.queue != &jobs[1].q || behind.watch != &jobs[1].q || behind.w != w {
+		t.Fatal("take did not return the jobs behind the one it took")
+	}
+	if jobs[1].q.queue.prev != &jobs[0].q || jobs[1].q.watch.prev != &jobs[0].q {
+		t.Fatal("take wrote into the job behind the one it took")
+	}
+	behind.mend(p)
+	if jobs[1].q.queue.prev != nil || jobs[1].q.watch.prev != nil {
+		t.Fatal("mend left a back link naming the job taken")
+	}
+
+	// The next head leaves before the worker mends: it leaves its lists
+	// whole, and mend has nothing left to do.
+	behind = p.take(&jobs[1].q)
+	p.unqueue(&jobs[2].q) // a drop, with a back link naming jobs[1]
+	jobs[2].q.job = nil
+	if p.queue.head != &jobs[3].q || jobs[3].q.queue.prev != nil || w.jobs.head != &jobs[3].q || jobs[3].q.watch.prev != nil {
+		t.Fatal("a head leaving with a stale back link broke its lists")
+	}
+	behind.mend(p)
+	if p.queue.n != 1 || w.jobs.n != 1 || p.queue.tail != &jobs[3].q || w.jobs.tail != &jobs[3].q {
+		t.Fatal("mend changed the lists")
+	}
+}
+
+// TestForkAfterWaitWaitsForTheCancel: a Fork that finds the group ended by
+// Wait (groupWaited set), while Wait still holds the group's lock and has
+// not canceled its context, waits for the lock, so its function never runs.
+func TestForkAfterWaitWaitsForTheCancel(t *testing.T) {
+	for _, p := range []*Pool{nil, NewPool(1)} {
+		g := NewGroup(context.Background(), p)
+		g.mu.Lock()
+		g.running.Store(groupWaited) // as Wait's compare-and-swap leaves it
+		ran := make(chan struct{}, 1)
+		res := make(chan *Future[int], 1)
+		go func() {
+			res <- Fork(g, func(context.Context) (int, error) { ran <- struct{}{}; return 0, nil })
+		}()
+		// Wait until the Fork is blocked on the group's lock, as a
+		// goroutine dump shows it; a Fork that returns first fails.
+		deadline := time.Now().Add(10 * time.Second)
+		for !blockedIn("future.Fork[", "sync.(*Mutex).Lock") {
+			select {
+			case <-res:
+				t.Fatal("Fork returned while Wait held the lock, before it canceled the context")
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("Fork never blocked on the group's lock")
+			}
+			runtime.Gosched()
+		}
+		g.cancel(nil)
+		g.mu.Unlock()
+		f := <-res
+		if _, err := f.Result(); !errors.Is(err, ErrNotRun) {
+			t.Fatalf("Fork after Wait: %v, want ErrNotRun", err)
+		}
+		select {
+		case <-ran:
+			t.Fatal("the function of a Fork after Wait ran")
+		default:
+		}
+		if g.running.Load() != groupWaited {
+			t.Fatal("the count of running functions did not return to zero")
+		}
+	}
+}
+
+// blockedIn reports whether some goroutine's stack shows both fn and
+// blocker, as a goroutine blocked in fn on blocker's lock does.
+func blockedIn(fn, blocker string) bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, fn) && strings.Contains(g, blocker) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDropOfATakenJob: a job a worker has taken, whose queued flag the
+// worker has not cleared yet, is not dropped: drop decides by the job's
+// place in the queue, under the pool's lock.
+func TestDropOfATakenJob(t *testing.T) {
+	p := NewPool(1)
+	p.workers, p.running = 1, 1
+	j := &numberedJob{}
+	p.push(j, context.Background(), nil)
+	p.mu.Lock()
+	l := p.queue.head
+	behind := p.take(l)
+	behind.mend(p)
+	l.job = nil
+	p.running++
+	p.mu.Unlock()
+	if !l.queued.Load() {
+		t.Fatal("setup: the queued flag is cleared only after the lock is let go")
+	}
+	if p.drop(l) {
+		t.Fatal("drop took out a job a worker has taken")
+	}
+	if p.active != 1 || p.queue.n != 0 {
+		t.Fatalf("active %d, queue %d; want 1 and 0", p.active, p.queue.n)
+	}
+}
+
+// TestLateAfterFuncLeavesTheReusedWatchAlone: the pool's own watch, closed
+// for one context and opened for another, is not expired by the first
+// context's AfterFunc coming late (one that started as the watch closed,
+// so that stopping it failed).
+func TestLateAfterFuncLeavesTheReusedWatchAlone(t *testing.T) {
+	a, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	b, cancelB := context.WithCancel(context.Background())
+	defer cancelB()
+	p := NewPool(1)
+	p.workers, p.running = 1, 1 // busy: pushed jobs wait and are watched
+	first, second := &numberedJob{}, &numberedJob{}
+	p.push(first, a, a.Done())
+	if first.q.w != &p.own {
+		t.Fatal("setup: the first context's watch is not the pool's own")
+	}
+	if !p.drop(&first.q) { // its last job leaves: the watch closes
+		t.Fatal("setup: drop failed")
+	}
+	p.push(second, b, b.Done())
+	if second.q.w != &p.own {
+		t.Fatal("setup: the second context's watch is not the pool's own")
+	}
+	p.expire(&p.own, a.Done(), context.Canceled) // the first context's AfterFunc, late
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.own.closed || p.own.done != b.Done() || p.own.jobs.n != 1 || second.q.job == nil {
+		t.Fatal("a late AfterFunc of the first context expired the watch of the second")
 	}
 }
