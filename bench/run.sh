@@ -115,10 +115,10 @@ echo "--- benchstat"
 # (results/benchstat.txt) and as CSV for cmd/report (results/benchstat.csv).
 timed='W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool OR Flights OR Group OR GroupNoPool'
 comparisons=(
-	".name:($timed)" '/lib@(future baseline future-request workiva mo errgroup conc singleflight)'
+	".name:($timed)" '/lib@(future baseline future-request workiva mo errgroup errgroup-fork conc singleflight)'
 	'.name:(W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool)' '/lib@(baseline future future-request workiva mo errgroup conc)'
 	'.name:Flights' '/lib@(singleflight future)'
-	'.name:(Group OR GroupNoPool)' '/lib@(errgroup future conc)'
+	'.name:(Group OR GroupNoPool)' '/lib@(errgroup future errgroup-fork conc)'
 	'.name:Failure' '/op@(SetException SetResult errors.New CaptureTraceback CaptureTraceback-deep workiva-SetError)'
 	'.name:Reads' '/lib'
 )

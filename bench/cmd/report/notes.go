@@ -97,9 +97,10 @@ var missed = map[string]string{
 		"intervals for W2 are ±15 to 25%: the code differs by a few tens of nanoseconds in several hundred, and showing which is faster " +
 		"needs more rounds or a quieter machine.",
 	"W5 ≤ 1.05× closing a channel": "W5 is dominated by starting and scheduling 1,000 goroutines, the same for both; each waiter adds two atomic loads to a channel receive. Its intervals, from rounds of about half a millisecond on a shared 2-core machine, are wider than the 5% the target allows: this run cannot show it either way.",
-	"Flights ≤ 1.0× singleflight.DoChan": "the two are at parity: a CPU profile of a round each (bench/, 2026-12-06) puts Do at 15% of the CPU " +
+	"Flights ≤ 1.0× singleflight.DoChan": "the two are close: a CPU profile of a round each (bench/, 2026-12-06) puts Do at 15% of the CPU " +
 		"against DoChan's 18%, the run's handing of its outcome to the callers at 12% against 11%, and the callers' wait at 13% against 10%; the " +
-		"rest, starting, scheduling and parking 1,000 goroutines a round, is the same for both. Each Flights caller gets a whole Future, where a singleflight caller gets a bare channel. " +
+		"rest, starting, scheduling and parking 1,000 goroutines a round, is the same for both. Each Flights caller gets a whole Future, where a singleflight caller gets a bare channel: " +
+		"two allocations for a caller that waits (its future, and the future's done channel), against one (a buffered channel). " +
 		"Do costs less than DoChan (1,000 calls that find their futures done when they read them take about three quarters of singleflight's time), " +
 		"but a caller that waits pays for what makes its future its own: the listener that takes it out of the run if it leaves, registered on its " +
 		"future and fired when the run completes it (a lock pair each), and the done channel, made under the future's lock in Do " +
