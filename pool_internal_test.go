@@ -2,10 +2,8 @@ package future
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -241,63 +239,6 @@ func TestWorkerMendsTheBackLinksItLeft(t *testing.T) {
 	if p.queue.n != 1 || w.jobs.n != 1 || p.queue.tail != &jobs[3].q || w.jobs.tail != &jobs[3].q {
 		t.Fatal("mend changed the lists")
 	}
-}
-
-// TestForkAfterWaitWaitsForTheCancel: a Fork that finds the group ended by
-// Wait (groupWaited set), while Wait still holds the group's lock and has
-// not canceled its context, waits for the lock, so its function never runs.
-func TestForkAfterWaitWaitsForTheCancel(t *testing.T) {
-	for _, p := range []*Pool{nil, NewPool(1)} {
-		g := NewGroup(context.Background(), p)
-		g.mu.Lock()
-		g.running.Store(groupWaited) // as Wait's compare-and-swap leaves it
-		ran := make(chan struct{}, 1)
-		res := make(chan *Future[int], 1)
-		go func() {
-			res <- Fork(g, func(context.Context) (int, error) { ran <- struct{}{}; return 0, nil })
-		}()
-		// Wait until the Fork is blocked on the group's lock, as a
-		// goroutine dump shows it; a Fork that returns first fails.
-		deadline := time.Now().Add(10 * time.Second)
-		for !blockedIn("future.Fork[", "sync.(*Mutex).Lock") {
-			select {
-			case <-res:
-				t.Fatal("Fork returned while Wait held the lock, before it canceled the context")
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("Fork never blocked on the group's lock")
-			}
-			runtime.Gosched()
-		}
-		g.cancel(nil)
-		g.mu.Unlock()
-		f := <-res
-		if _, err := f.Result(); !errors.Is(err, ErrNotRun) {
-			t.Fatalf("Fork after Wait: %v, want ErrNotRun", err)
-		}
-		select {
-		case <-ran:
-			t.Fatal("the function of a Fork after Wait ran")
-		default:
-		}
-		if g.running.Load() != groupWaited {
-			t.Fatal("the count of running functions did not return to zero")
-		}
-	}
-}
-
-// blockedIn reports whether some goroutine's stack shows both fn and
-// blocker, as a goroutine blocked in fn on blocker's lock does.
-func blockedIn(fn, blocker string) bool {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, fn) && strings.Contains(g, blocker) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestDropOfATakenJob: a job a worker has taken, whose queued flag the
