@@ -186,7 +186,7 @@ func (t *task[T]) execute() {
 	v, err, tb := callWith(t.fn, context.Context(ctx))
 	returned = true
 	// Cancel ctx before completing, so whoever sees the future done sees
-	// ctx ended; fire then finds nothing left to cancel.
+	// ctx ended; fire's cancel of it then returns at once.
 	ctx.cancel()
 	t.complete(v, err, tb)
 }

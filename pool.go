@@ -304,9 +304,7 @@ func (p *Pool) take(l *qlinks) jobsBehind {
 	if w := l.w; w != nil {
 		b.watch, b.w = w.jobs.popHead(l, inWatch), w
 		l.w = nil
-		if w.jobs.n == 0 && !w.closed {
-			p.unwatch(w)()
-		}
+		p.left(w)
 	}
 	p.signalRoom()
 	return b
@@ -342,9 +340,7 @@ func (p *Pool) unqueue(l *qlinks) {
 	if w := l.w; w != nil {
 		w.jobs.remove(l, inWatch)
 		l.w = nil
-		if w.jobs.n == 0 && !w.closed {
-			p.unwatch(w)()
-		}
+		p.left(w)
 	}
 	p.signalRoom()
 }
@@ -412,11 +408,16 @@ func (p *Pool) Wait() {
 // context ends; a closed watch keeps nothing of its context, and the
 // pool's own watch is free again once no job is linked to it.
 type watch struct {
-	done   <-chan struct{} // the context's Done channel: the key in Pool.watches; nil once closed
-	stop   func() bool     // stops the AfterFunc; nil once closed
-	jobs   jobList         // the context's queued jobs, linked through their watch links
-	closed bool
+	// done is the context's Done channel, the key in Pool.watches, while
+	// the watch is open, and nil once it has closed (and in the pool's own
+	// watch before its first use).
+	done <-chan struct{}
+	stop func() bool // stops the AfterFunc; nil once closed
+	jobs jobList     // the context's queued jobs, linked through their watch links
 }
+
+// open reports whether w watches a context now.
+func (w *watch) open() bool { return w.done != nil }
 
 // watch returns the open watch for ctx, making one if there is none. p.mu
 // must be held.
@@ -430,8 +431,8 @@ func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
 			p.watches = make(map[<-chan struct{}]*watch)
 		}
 		w = &p.own
-		if w.closed && w.jobs.n > 0 || !w.closed && w.done != nil {
-			w = new(watch) // the pool's own is in use
+		if w.open() || w.jobs.n > 0 {
+			w = new(watch) // the pool's own is in use, or its jobs are still leaving it after it closed
 		}
 		*w = watch{done: done}
 		// If ctx ends now, the AfterFunc's goroutine waits for p.mu.
@@ -450,8 +451,16 @@ func (p *Pool) unwatch(w *watch) (stop func() bool) {
 		p.lastWatch = nil
 	}
 	stop = w.stop
-	w.closed, w.done, w.stop = true, nil, nil
+	w.done, w.stop = nil, nil
 	return stop
+}
+
+// left closes w, and stops its AfterFunc, if a job that has just left it
+// was its last. p.mu must be held.
+func (p *Pool) left(w *watch) {
+	if w.jobs.n == 0 && w.open() {
+		p.unwatch(w)()
+	}
 }
 
 // expire runs when the context whose Done channel is done ends, with its
@@ -460,7 +469,7 @@ func (p *Pool) unwatch(w *watch) (stop func() bool) {
 // which takes each out of the queue.
 func (p *Pool) expire(w *watch, done <-chan struct{}, cause error) {
 	p.mu.Lock()
-	if w.closed || w.done != done {
+	if w.done != done { // closed since, or (the pool's own) reopened for another context
 		p.mu.Unlock()
 		return
 	}

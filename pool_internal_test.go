@@ -103,13 +103,13 @@ func TestWatchClosesWithItsLastJob(t *testing.T) {
 	p.mu.Lock()
 	behind := p.take(p.queue.head) // a worker takes jobs[0]
 	p.mu.Unlock()
-	if w.closed || len(p.watches) != 1 {
+	if !w.open() || len(p.watches) != 1 {
 		t.Fatal("the watch closed while a job was still queued under it")
 	}
 	if !p.drop(&jobs[2].q) {
 		t.Fatal("drop of the last queued job returned false")
 	}
-	if !w.closed || len(p.watches) != 0 || stop() {
+	if w.open() || len(p.watches) != 0 || stop() {
 		t.Error("the watch stayed open after its last job left")
 	}
 	if w.done != nil || w.stop != nil {
@@ -293,7 +293,7 @@ func TestLateAfterFuncLeavesTheReusedWatchAlone(t *testing.T) {
 	p.expire(&p.own, a.Done(), context.Canceled) // the first context's AfterFunc, late
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.own.closed || p.own.done != b.Done() || p.own.jobs.n != 1 || second.q.job == nil {
+	if !p.own.open() || p.own.done != b.Done() || p.own.jobs.n != 1 || second.q.job == nil {
 		t.Fatal("a late AfterFunc of the first context expired the watch of the second")
 	}
 }
