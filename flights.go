@@ -69,17 +69,27 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 	if fn == nil {
 		panic("future: Flights.Do called with a nil function")
 	}
-	c := new(caller[K, V])
 	if ctx.Err() != nil {
-		c.result.fail(context.Cause(ctx), nil)
-		return &c.result
+		f := new(Future[V])
+		f.fail(context.Cause(ctx), nil)
+		return f
 	}
-	c.watched = ctx.Done() != nil
 	// The caller listens to its own future first, so that whoever
 	// completes it, the caller leaves the run before any callback runs. A
 	// caller of Do waits for its future, as a caller of singleflight's
-	// DoChan does for its channel: make the channel now.
-	c.result.hookAwaited(leaver[K, V]{c})
+	// DoChan does for its channel: make the channel now. Only a caller
+	// whose ctx can end has an AfterFunc to stop as it leaves, and room
+	// for it.
+	var c *caller[K, V]
+	var w *watchedCaller[K, V]
+	if ctx.Done() == nil {
+		c = new(caller[K, V])
+		c.result.hookAwaited(leaver[K, V]{c})
+	} else {
+		w = new(watchedCaller[K, V])
+		c = &w.caller
+		c.result.hookAwaited(watchedLeaver[K, V]{w})
+	}
 
 	s.mu.Lock()
 	f := s.m[key]
@@ -103,8 +113,8 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		f.cancel = cancel
 		go f.run(runCtx, fn)
 	}
-	if c.watched {
-		c.watch(ctx)
+	if w != nil {
+		w.watch(ctx)
 	}
 	return &c.result
 }
@@ -218,10 +228,32 @@ type caller[K comparable, V any] struct {
 	run *flight[K, V]
 	// slot is the caller's index in run.waiting; s.mu guards it.
 	slot int
-	// watched records that the caller's context can end, so that the
-	// future has a context.AfterFunc to stop when it is done. Set before
-	// anyone else can see the caller.
-	watched bool
+}
+
+// leave runs once c's future is done, whoever completed it: a caller that
+// leaves before the run ends takes itself off the run's callers. After it,
+// the future no longer refers to the run.
+func (c *caller[K, V]) leave() {
+	f := c.run
+	c.run = nil
+	if !f.ended.Load() {
+		f.drop(c)
+	}
+}
+
+// leaver is the first listener on the future of a caller whose context
+// cannot end.
+type leaver[K comparable, V any] struct{ c *caller[K, V] }
+
+func (l leaver[K, V]) fire(*Future[V]) drainer {
+	l.c.leave()
+	return nil
+}
+
+// watchedCaller is a caller whose context can end, with the
+// context.AfterFunc that fails its future when it does.
+type watchedCaller[K comparable, V any] struct {
+	caller[K, V]
 	// stop removes that context.AfterFunc; nil before it is set and once
 	// it is done with. result.mu guards it: Do sets it as leave may be
 	// taking it.
@@ -230,50 +262,44 @@ type caller[K comparable, V any] struct {
 
 // watch fails the caller's future with context.Cause(ctx) when ctx ends,
 // until the future is done.
-func (c *caller[K, V]) watch(ctx context.Context) {
-	stop := context.AfterFunc(ctx, func() { c.result.fail(context.Cause(ctx), nil) })
-	c.result.mu.Lock()
-	c.stop = stop
-	c.result.mu.Unlock()
+func (w *watchedCaller[K, V]) watch(ctx context.Context) {
+	stop := context.AfterFunc(ctx, func() { w.result.fail(context.Cause(ctx), nil) })
+	w.result.mu.Lock()
+	w.stop = stop
+	w.result.mu.Unlock()
 	// If the future completed before stop was stored (the run ended), leave
 	// found no stop to call, and a long-lived ctx would keep the AfterFunc,
 	// and through it the caller, until it ends.
-	if c.result.claimed() {
-		c.takeStop()
+	if w.result.claimed() {
+		w.takeStop()
 		stop()
 	}
 }
 
-// takeStop clears c.stop and returns what it held.
-func (c *caller[K, V]) takeStop() func() bool {
-	c.result.mu.Lock()
-	stop := c.stop
-	c.stop = nil
-	c.result.mu.Unlock()
+// takeStop clears w.stop and returns what it held.
+func (w *watchedCaller[K, V]) takeStop() func() bool {
+	w.result.mu.Lock()
+	stop := w.stop
+	w.stop = nil
+	w.result.mu.Unlock()
 	return stop
 }
 
-// leave runs once c's future is done, whoever completed it: the caller's
-// context no longer watches it, and a caller that leaves before the run
-// ends takes itself off the run's callers. After it, the future refers to
-// neither the run nor the context.
-func (c *caller[K, V]) leave() {
-	if c.watched {
-		if stop := c.takeStop(); stop != nil {
-			stop()
-		}
+// leave is caller.leave for a caller whose context can end: that context
+// no longer watches it either. After it, the future refers to neither the
+// run nor the context.
+func (w *watchedCaller[K, V]) leave() {
+	if stop := w.takeStop(); stop != nil {
+		stop()
 	}
-	f := c.run
-	c.run = nil
-	if !f.ended.Load() {
-		f.drop(c)
-	}
+	w.caller.leave()
 }
 
-// leaver is the first listener on a caller's own future.
-type leaver[K comparable, V any] struct{ c *caller[K, V] }
+// watchedLeaver is the first listener on the future of a caller whose
+// context can end.
+type watchedLeaver[K comparable, V any] struct{ w *watchedCaller[K, V] }
 
-func (l leaver[K, V]) fire(*Future[V]) drainer {
-	l.c.leave()
+func (l watchedLeaver[K, V]) fire(*Future[V]) drainer {
+	l.w.leave()
 	return nil
 }
