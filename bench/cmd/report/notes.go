@@ -54,7 +54,7 @@ var behind = map[key]string{
 	{"W5", "mo"}:                "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
 	{"Go", "errgroup"}:          "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result yields once and, if the function has not finished by then, blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
 	{"Go", "conc"}:              "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel when its yield was not enough.",
-	{"Flights", "singleflight"}: "a singleflight caller gets a buffered channel; ours gets a Future of its own, which it can cancel without touching the others: the listener that takes a leaving caller out of the run is registered on, and fired from, that future, and Result makes the future's done channel when it has to wait. See the Flights target for what the profile says.",
+	{"Flights", "singleflight"}: "a singleflight caller gets a buffered channel; ours gets a Future of its own, which it can cancel without touching the others: Do makes the future and its done channel, and hooks on the future the listener that takes a leaving caller out of the run. Either way, a waiting caller makes two allocations. See the Flights target for what the profile says.",
 	{"Group", "errgroup"}:       "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
 	{"Group", "conc"}:           "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
 	{"GroupNoPool", "errgroup"}: "See the GroupNoPool target above: a goroutine per function in both, and a future and a context per function in ours (compare errgroup-fork).",
@@ -97,15 +97,15 @@ var missed = map[string]string{
 		"intervals for W2 are ±15 to 25%: the code differs by a few tens of nanoseconds in several hundred, and showing which is faster " +
 		"needs more rounds or a quieter machine.",
 	"W5 ≤ 1.05× closing a channel": "W5 is dominated by starting and scheduling 1,000 goroutines, the same for both; each waiter adds two atomic loads to a channel receive. Its intervals, from rounds of about half a millisecond on a shared 2-core machine, are wider than the 5% the target allows: this run cannot show it either way.",
-	"Flights ≤ 1.0× singleflight.DoChan": "the two are close: a CPU profile of a round each (bench/, 2026-12-06) puts Do at 15% of the CPU " +
-		"against DoChan's 18%, the run's handing of its outcome to the callers at 12% against 11%, and the callers' wait at 13% against 10%; the " +
-		"rest, starting, scheduling and parking 1,000 goroutines a round, is the same for both. Each Flights caller gets a whole Future, where a singleflight caller gets a bare channel: " +
-		"two allocations for a caller that waits (its future, and the future's done channel), against one (a buffered channel). " +
-		"Do costs less than DoChan (1,000 calls that find their futures done when they read them take about three quarters of singleflight's time), " +
-		"but a caller that waits pays for what makes its future its own: the listener that takes it out of the run if it leaves, registered on its " +
-		"future and fired when the run completes it (a lock pair each), and the done channel, made under the future's lock in Do " +
-		"for a caller that will wait: 16 atomic operations a caller, counting the channel's, where singleflight needs 6. Registering the listener without the lock, " +
-		"making the done channel in Do (both kept) and GOGC=off did not move the ratio beyond the noise (so it is not the 50 bytes more a caller allocates).",
+	"Flights ≤ 1.0× singleflight.DoChan": "the two do the same work for a caller, and this machine cannot tell them apart. A waiting caller of either makes two " +
+		"allocations (ours: its future, 80 bytes for an int, and the future's done channel; singleflight's: a buffered channel, whose buffer is " +
+		"allocated apart because a Result holds pointers), takes the group's lock once to join, parks once and is woken once. Ours adds three " +
+		"atomic read-modify-writes a caller (the hooked state, and the claim and the end of the completion) and a listener fired on completion; " +
+		"singleflight makes its channel and sends to the callers while it holds the group's lock. A CPU profile of a round each (bench/, " +
+		"2026-12-06) puts Do at 18% of the CPU against DoChan's 18%, the run's handing of its outcome to the callers at 13% against 11%, and " +
+		"the callers' wait at 13% against 11%; the rest, starting, scheduling and parking 1,000 goroutines a round, is the same for both. " +
+		"Alternating the two in fresh processes (10 each, three times, perf stat), the CPU time of a round differed by -3.6%, -0.5% and " +
+		"+2.3%: less than the round-to-round spread, so a run of 6 rounds shows at best that the two are even, not that ours is faster.",
 	"W1 ≤ 0.85× the floor": "W1 is two allocations' worth of work; on a loaded machine its spread is wide: compare the intervals in the W1 table.",
 }
 
