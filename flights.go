@@ -77,9 +77,9 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 	// The caller listens to its own future first, so that whoever
 	// completes it, the caller leaves the run before any callback runs. A
 	// caller of Do waits for its future, as a caller of singleflight's
-	// DoChan does for its channel: make the channel now. Only a caller
-	// whose ctx can end has an AfterFunc to stop as it leaves, and room
-	// for it.
+	// DoChan does for its channel: make the channel now. A caller whose
+	// ctx can never end (its Done is nil) needs no AfterFunc, so it is a
+	// plain caller, with no room for one.
 	var c *caller[K, V]
 	var w *watchedCaller[K, V]
 	if ctx.Done() == nil {
@@ -141,8 +141,10 @@ func (s *Flights[K, V]) Forget(key K) {
 type flight[K comparable, V any] struct {
 	s   *Flights[K, V]
 	key K
-	// waiting holds the callers that have not left, each at its slot; the
-	// run hands its outcome to those still here when it ends. s.mu guards
+	// waiting holds the callers that have not left, each at its slot (for
+	// a caller whose ctx can end, the caller inside its watchedCaller:
+	// the run needs only its result and slot); the run hands its outcome
+	// to those still here when it ends. s.mu guards
 	// it. When it empties the run is detached from key at once, so a run
 	// nobody waits for never gains a caller.
 	waiting []*caller[K, V]
@@ -267,9 +269,10 @@ func (w *watchedCaller[K, V]) watch(ctx context.Context) {
 	w.result.mu.Lock()
 	w.stop = stop
 	w.result.mu.Unlock()
-	// If the future completed before stop was stored (the run ended), leave
-	// found no stop to call, and a long-lived ctx would keep the AfterFunc,
-	// and through it the caller, until it ends.
+	// If the future was completed before stop was stored (the run ended,
+	// or ctx ended as soon as it was watched), leave may have found no
+	// stop, and a long-lived ctx would keep the AfterFunc, and through it
+	// the caller, until it ends: stop it here. A second stop is harmless.
 	if w.result.claimed() {
 		w.takeStop()
 		stop()

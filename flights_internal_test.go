@@ -2,6 +2,8 @@ package future
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -73,5 +75,98 @@ func TestFlightsCallerLeavesWithContinuations(t *testing.T) {
 		if _, err := g.Result(); err == nil {
 			t.Fatal("a continuation of a canceled caller succeeded")
 		}
+	}
+}
+
+// lastingCtx is a context that could end but never does, and counts the
+// context.AfterFunc registrations on it that were not stopped:
+// context.AfterFunc calls its AfterFunc method, as it does for any context
+// that is not the standard library's and has one.
+type lastingCtx struct {
+	context.Context // Background: no values, no cancelCtx to find
+	done            chan struct{}
+	live            atomic.Int32
+}
+
+func newLastingCtx() *lastingCtx {
+	return &lastingCtx{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *lastingCtx) Done() <-chan struct{} { return c.done }
+
+func (c *lastingCtx) AfterFunc(func()) (stop func() bool) {
+	c.live.Add(1)
+	var once sync.Once
+	return func() bool {
+		stopped := false
+		once.Do(func() {
+			stopped = true
+			c.live.Add(-1)
+		})
+		return stopped
+	}
+}
+
+// TestFlightsAnsweredCallersStopWatching checks that a caller whose context
+// could end, answered by the run, stops the AfterFunc that watched its
+// context, so that a long-lived context keeps nothing of it; a caller whose
+// context cannot end registers none.
+func TestFlightsAnsweredCallersStopWatching(t *testing.T) {
+	var s Flights[string, int]
+	ctx := newLastingCtx()
+	release := make(chan struct{})
+	fn := func(context.Context) (int, error) {
+		<-release
+		return 1, nil
+	}
+	callers := []*Future[int]{
+		s.Do(ctx, "k", fn),
+		s.Do(ctx, "k", fn),
+		s.Do(context.Background(), "k", fn),
+	}
+	if n := ctx.live.Load(); n != 2 {
+		t.Fatalf("%d AfterFuncs watch the context, want 2 (one a caller whose context could end)", n)
+	}
+	// A caller leaves before its callbacks run: once they all have, every
+	// caller has left.
+	left := make(chan struct{}, len(callers))
+	for _, f := range callers {
+		f.AddDoneCallback(func(*Future[int]) { left <- struct{}{} })
+	}
+	close(release)
+	for range callers {
+		select {
+		case <-left:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a caller's callbacks never ran")
+		}
+	}
+	for _, f := range callers {
+		if v, err := f.Result(); v != 1 || err != nil {
+			t.Fatalf("a caller got %v, %v; want 1, nil", v, err)
+		}
+	}
+	if n := ctx.live.Load(); n != 0 {
+		t.Errorf("%d AfterFuncs still watch the context after the run answered every caller, want 0", n)
+	}
+}
+
+// TestFlightsWatchAfterTheAnswer checks the race in Do between watching a
+// caller's context and the run answering the caller first: the caller left
+// before the AfterFunc was stored, found nothing to stop, so watch must
+// stop it itself.
+func TestFlightsWatchAfterTheAnswer(t *testing.T) {
+	w := &watchedCaller[string, int]{}
+	w.run = &flight[string, int]{}
+	w.run.ended.Store(true) // the run has handed its outcome over
+	w.result.hookAwaited(watchedLeaver[string, int]{w})
+	w.result.SetResult(1) // leaves: no AfterFunc to stop yet
+	ctx := newLastingCtx()
+	w.watch(ctx)
+	if n := ctx.live.Load(); n != 0 {
+		t.Errorf("%d AfterFuncs watch the context of a caller answered before it was watched, want 0", n)
+	}
+	if w.takeStop() != nil {
+		t.Error("the caller keeps the stop of an AfterFunc it stopped")
 	}
 }

@@ -94,6 +94,16 @@ func TestFlightsCallerLeavesAlone(t *testing.T) {
 		{"SetResult", func(t *testing.T, ctx context.Context) (context.Context, func(*future.Future[int])) {
 			return ctx, func(f *future.Future[int]) { f.SetResult(7) }
 		}, 7, nil},
+		{"Cancel, on a context that could end", func(t *testing.T, ctx context.Context) (context.Context, func(*future.Future[int])) {
+			ctx, cancel := context.WithCancel(ctx)
+			t.Cleanup(cancel)
+			return ctx, func(f *future.Future[int]) { f.Cancel() }
+		}, 0, context.Canceled},
+		{"SetResult, on a context that could end", func(t *testing.T, ctx context.Context) (context.Context, func(*future.Future[int])) {
+			ctx, cancel := context.WithCancel(ctx)
+			t.Cleanup(cancel)
+			return ctx, func(f *future.Future[int]) { f.SetResult(7) }
+		}, 7, nil},
 		{"context canceled", func(t *testing.T, ctx context.Context) (context.Context, func(*future.Future[int])) {
 			ctx, cancel := context.WithCancel(ctx)
 			return ctx, func(*future.Future[int]) { cancel() }
