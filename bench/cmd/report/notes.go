@@ -68,7 +68,7 @@ var missed = map[string]string{
 		"medians of 3, bench/, 2026-12-06, the 2-core Xeon of this run), so what stands between them is the cost of running on two. A CPU profile " +
 		"(3 s, the same day) puts about a third of the time in the pool's mutex, spinning included: the submitter takes it to queue each function " +
 		"and a worker to take it and to count it finished; with four workers on two processors, the lock's cache line and each task's move between " +
-		"the cores for every function, and a worker that finds the lock held parks. This change shortened what is done under the lock (a worker " +
+		"the cores for every function, and a worker that finds the lock held parks. The changes of 2026-12-06 shortened what is done under the lock (a worker " +
 		"taking a job writes nothing into the job behind it, a request's watch lives inside the pool, the queued flag is cleared outside the lock) " +
 		"and took the group's lock out of Fork: the run of 2026-12-05 measured 1.00×. What is left is a queue that the workers do not serialise " +
 		"on, not attempted. Allocations: 3 a function (the caller's closure, the task with its future, the function's context) against errgroup's 2; " +
@@ -80,7 +80,7 @@ var missed = map[string]string{
 		"(a future.New and a context.WithCancel per function): ours is faster than it, and slower than bare errgroup, with 4 allocations a function " +
 		"against 2 (the task with its future and the function's context, beside the two closures both make). Keeping the context inside the task " +
 		"would save one, but a done future would then keep its request's context reachable, which the retention tests (issue 12) forbid; reusing " +
-		"goroutines would break \"a goroutine per function\". This change made the pool-less task 64 bytes smaller (112 B), not the ratio 1.",
+		"goroutines would break \"a goroutine per function\". The changes of 2026-12-06 made the pool-less task 64 bytes smaller (112 B), not the ratio 1.",
 	"W2 ≤ 1.1× the floor": "Result yields its processor once before it parks (runtime.Gosched), so a reader whose completer is runnable on its own processor never makes the channel; when the completer runs elsewhere, the hand-off takes the parking path, profiled here before the yield was added. " +
 		"W2 is a hand-off between two goroutines of 500 to 850 ns on the shared 2-core machines it has run on, about 85% of it the runtime's parking, " +
 		"readying and scheduling and the channel's make, close and receive, which the floor pays too. A CPU profile of W2 in bench/ (3 s a library, on a shared 2-core " +
