@@ -144,9 +144,9 @@ type flight[K comparable, V any] struct {
 	// waiting holds the callers that have not left, each at its slot (for
 	// a caller whose ctx can end, the caller inside its watchedCaller:
 	// the run needs only its result and slot); the run hands its outcome
-	// to those still here when it ends. s.mu guards
-	// it. When it empties the run is detached from key at once, so a run
-	// nobody waits for never gains a caller.
+	// to those still here when it ends. s.mu guards it. When it empties
+	// the run is detached from key at once, so a run nobody waits for
+	// never gains a caller.
 	waiting []*caller[K, V]
 	// ended is set, under s.mu, when the run has taken waiting to hand
 	// over its outcome; a caller that sees it has nothing to leave.
