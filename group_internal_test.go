@@ -56,8 +56,15 @@ func TestForkAfterWaitWaitsForTheCancel(t *testing.T) {
 // blockedIn reports whether some goroutine's stack shows both fn and
 // blocker, as a goroutine blocked in fn on blocker's lock does.
 func blockedIn(fn, blocker string) bool {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf)) // the dump was cut short
+	}
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		if strings.Contains(g, fn) && strings.Contains(g, blocker) {
 			return true

@@ -542,20 +542,17 @@ func (q *jobList) push(l *qlinks, at func(*qlinks) *links) {
 
 func (q *jobList) remove(l *qlinks, at func(*qlinks) *links) {
 	ln := at(l)
-	if q.head == l { // its back link may still name a job a worker took (see popHead)
+	prev := ln.prev
+	if q.head == l {
+		prev = nil // its back link may still name a job a worker took (see popHead)
 		q.head = ln.next
-		if ln.next == nil {
-			q.tail = nil
-		} else {
-			at(ln.next).prev = nil
-		}
 	} else {
-		at(ln.prev).next = ln.next
-		if ln.next == nil {
-			q.tail = ln.prev
-		} else {
-			at(ln.next).prev = ln.prev
-		}
+		at(prev).next = ln.next
+	}
+	if ln.next == nil {
+		q.tail = prev
+	} else {
+		at(ln.next).prev = prev
 	}
 	*ln = links{}
 	q.n--
