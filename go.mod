@@ -1,6 +1,6 @@
 module github.com/gofutures/future
 
-go 1.23
+go 1.25
 
 require (
 	github.com/anishathalye/porcupine v1.3.1

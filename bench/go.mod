@@ -1,6 +1,6 @@
 module github.com/gofutures/future/bench
 
-go 1.23.0
+go 1.25.14
 
 replace github.com/gofutures/future => ../
 
@@ -9,5 +9,10 @@ require (
 	github.com/gofutures/future v0.0.0-00010101000000-000000000000
 	github.com/samber/mo v1.16.0
 	github.com/sourcegraph/conc v0.3.0
-	golang.org/x/sync v0.16.0
+	golang.org/x/sync v0.22.0
+)
+
+require (
+	go.uber.org/atomic v1.7.0 // indirect
+	go.uber.org/multierr v1.9.0 // indirect
 )
