@@ -1,6 +1,6 @@
 module github.com/gofutures/future/bench
 
-go 1.25.14
+go 1.25.0
 
 replace github.com/gofutures/future => ../
 
