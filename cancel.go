@@ -27,6 +27,7 @@ import (
 // Cancel does not wait for the function to return (only for the callbacks
 // it runs) and is safe to race with any other method.
 func (f *Future[T]) Cancel() bool {
+	f.checkNil("Cancel")
 	return f.fail(context.Canceled, nil)
 }
 
@@ -99,10 +100,10 @@ func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.cause} }
 // which case the future has failed with ErrNotRun and ctx's cause, and g
 // counts the task ended.
 func (t *task[T]) init(ctx context.Context, done <-chan struct{}, fn func(context.Context) (T, error), g *Group, hook listener[T]) bool {
-	t.group = g
+	t.group.Store(g)
 	if done != nil && ctx.Err() != nil {
 		// fn and ctx are not kept: the future may outlive the request.
-		t.result.fail(notRun(context.Cause(ctx)), nil)
+		t.skip(context.Cause(ctx))
 		t.skipped()
 		return false
 	}
@@ -131,8 +132,10 @@ type task[T any] struct {
 	// execute sets it.
 	cancel atomic.Pointer[taskContext]
 	// group is the group the function was forked in, if any, until the
-	// function has returned or will never run.
-	group *Group
+	// function has returned or will never run. It is atomic because a
+	// queued task may be failed as not run (skip) on the goroutine of its
+	// context's AfterFunc while a worker that took it lets go of it.
+	group atomic.Pointer[Group]
 }
 
 // run runs fn on the calling goroutine, unless the future was completed or
@@ -154,7 +157,7 @@ func (t *task[T]) run(labels bool) {
 		// Completed before it started (Cancel, or its context's AfterFunc):
 		// it never runs.
 	case t.parent.Err() != nil:
-		t.result.fail(notRun(context.Cause(t.parent)), nil)
+		t.skip(context.Cause(t.parent))
 	default:
 		t.execute()
 	}
@@ -198,8 +201,8 @@ func (t *task[T]) execute() {
 // A completion racing with fn's return may then win the future after the
 // group has failed: both happened at once, and fn did fail.
 func (t *task[T]) complete(v T, err error, tb *Traceback) {
-	if err != nil && t.group != nil && !t.result.claimed() {
-		t.group.fail(err)
+	if err != nil {
+		t.failGroup(err)
 	}
 	_, d := t.result.settle(v, err, tb)
 	drain(d)
@@ -227,8 +230,7 @@ func (t *task[T]) skipped() {
 // will never run. It is called once: when the run finishes, or when the
 // task leaves its pool's queue, or is never queued, without running.
 func (t *task[T]) ended() {
-	if g := t.group; g != nil {
-		t.group = nil
+	if g := t.group.Swap(nil); g != nil {
 		g.ended()
 	}
 }
@@ -247,5 +249,27 @@ func (t *task[T]) fire(*Future[T]) drainer {
 // it started. If a worker starts the task meanwhile, it sees the context
 // done and does not run fn.
 func (t *task[T]) expire(cause error) {
-	t.result.fail(notRun(cause), nil)
+	t.skip(cause)
+}
+
+// skip fails the future with an error wrapping ErrNotRun and cause: fn will
+// never run, because its context ended first. Unless something else has
+// completed the future, that is a failure of fn's group, recorded before
+// the future is done, as complete records fn's own.
+func (t *task[T]) skip(cause error) {
+	err := notRun(cause)
+	t.failGroup(err)
+	t.result.fail(err, nil)
+}
+
+// failGroup fails fn's group, if any, with err, unless something else has
+// completed the future: a forked future completed by its caller does not
+// fail the group.
+func (t *task[T]) failGroup(err error) {
+	if t.result.claimed() {
+		return
+	}
+	if g := t.group.Load(); g != nil {
+		g.fail(err)
+	}
 }

@@ -19,7 +19,8 @@ import (
 // [Future.AddDoneCallback] arranges for a function to run when it is done.
 //
 // The zero value is a pending future ready to use. A Future must not be
-// copied after first use. All methods are safe for concurrent use.
+// copied after first use. All methods are safe for concurrent use; called
+// on a nil *Future, each panics with a message that starts "future: ".
 type Future[T any] struct {
 	noCopy noCopy
 
@@ -187,6 +188,7 @@ func (f *Future[T]) failIfGoexit(returned *bool) {
 // returns. It does not wait for readers. It is safe to race with any other
 // method.
 func (f *Future[T]) SetResult(v T) bool {
+	f.checkNil("SetResult")
 	return f.complete(v, nil, nil)
 }
 
@@ -196,6 +198,7 @@ func (f *Future[T]) SetResult(v T) bool {
 // work as in [Future.SetResult]. SetException panics if err is nil, leaving f as it
 // was.
 func (f *Future[T]) SetException(err error) bool {
+	f.checkNil("SetException")
 	if err == nil {
 		panic("future: SetException called with a nil error")
 	}
@@ -211,6 +214,7 @@ func (f *Future[T]) SetException(err error) bool {
 // failure together with the stack where it first happened. It panics if err
 // is nil, leaving f as it was.
 func (f *Future[T]) SetExceptionWithTraceback(err error, tb *Traceback) bool {
+	f.checkNil("SetExceptionWithTraceback")
 	if err == nil {
 		panic("future: SetExceptionWithTraceback called with a nil error")
 	}
@@ -219,6 +223,15 @@ func (f *Future[T]) SetExceptionWithTraceback(err error, tb *Traceback) bool {
 
 func (f *Future[T]) fail(err error, tb *Traceback) bool {
 	return f.complete(f.zero(), err, tb)
+}
+
+// checkNil panics with a message naming method, the caller, if f is nil,
+// so that a nil *Future is reported as the misuse it is rather than as a
+// nil dereference somewhere inside the package.
+func (f *Future[T]) checkNil(method string) {
+	if f == nil {
+		panic("future: " + method + " called on a nil *Future")
+	}
 }
 
 // zero returns the zero value of T, the value of a failed future.
@@ -248,6 +261,7 @@ func (f *Future[T]) claimed() bool {
 // the processor once ([runtime.Gosched]), which often lets the goroutine
 // about to complete f finish first, and blocks only if f is still pending.
 func (f *Future[T]) Result() (T, error) {
+	f.checkNil("Result")
 	if !f.yieldUntilDone() {
 		<-f.DoneChan()
 	}
@@ -289,6 +303,7 @@ func (f *Future[T]) yieldUntilDone() bool {
 // ResultContext registers nothing that outlives the call. It panics if ctx
 // is nil.
 func (f *Future[T]) ResultContext(ctx context.Context) (T, error) {
+	f.checkNil("ResultContext")
 	if ctx == nil {
 		panic("future: ResultContext called with a nil context")
 	}
@@ -308,6 +323,7 @@ func (f *Future[T]) ResultContext(ctx context.Context) (T, error) {
 // Exception blocks until f is done and returns its error, nil if it
 // succeeded.
 func (f *Future[T]) Exception() error {
+	f.checkNil("Exception")
 	_, err := f.Result()
 	return err
 }
@@ -315,17 +331,20 @@ func (f *Future[T]) Exception() error {
 // Traceback blocks until f is done and returns the stack recorded with its
 // failure; nil if f succeeded or no traceback was recorded.
 func (f *Future[T]) Traceback() *Traceback {
+	f.checkNil("Traceback")
 	f.Result()
 	return f.tb()
 }
 
 // IsSuccess reports whether f is done and succeeded. It never blocks.
 func (f *Future[T]) IsSuccess() bool {
+	f.checkNil("IsSuccess")
 	return f.state.Load()&stateDone != 0 && f.err() == nil
 }
 
 // Done reports whether f is done, successfully or not. It never blocks.
 func (f *Future[T]) Done() bool {
+	f.checkNil("Done")
 	return f.state.Load()&stateDone != 0
 }
 
@@ -334,6 +353,7 @@ func (f *Future[T]) Done() bool {
 // function is executing: a future queued by [Submit], or made by New, is
 // Running. It never blocks.
 func (f *Future[T]) Running() bool {
+	f.checkNil("Running")
 	return !f.Done()
 }
 
@@ -346,6 +366,7 @@ func (f *Future[T]) Running() bool {
 // DoneChan where f is made if a bubble will wait for f while code outside
 // it completes f (see the package documentation).
 func (f *Future[T]) DoneChan() <-chan struct{} {
+	f.checkNil("DoneChan")
 	s := f.state.Load()
 	if s&stateChan != 0 {
 		return f.done // written before stateChan was set
@@ -402,6 +423,7 @@ func (f *Future[T]) makeDoneChan() <-chan struct{} {
 // To take a callback back before it runs, use [Future.OnDone]. AddDoneCallback
 // panics if cb is nil.
 func (f *Future[T]) AddDoneCallback(cb func(*Future[T])) {
+	f.checkNil("AddDoneCallback")
 	if cb == nil {
 		panic("future: AddDoneCallback called with a nil callback")
 	}

@@ -564,6 +564,31 @@ func TestMisusePanics(t *testing.T) {
 		{"Combine nil element", func() { future.Combine(pending, nil) }, "future: Combine called with a nil future"},
 		{"CaptureTraceback negative skip", func() { future.CaptureTraceback(-1) }, "future: CaptureTraceback called with a negative skip"},
 	}
+	// Every method of a nil *Future names itself, instead of a nil
+	// dereference deep inside the package.
+	var none *future.Future[int]
+	for name, call := range map[string]func(){
+		"SetResult":                 func() { none.SetResult(1) },
+		"SetException":              func() { none.SetException(errBoom) },
+		"SetExceptionWithTraceback": func() { none.SetExceptionWithTraceback(errBoom, nil) },
+		"Cancel":                    func() { none.Cancel() },
+		"Result":                    func() { none.Result() },
+		"ResultContext":             func() { none.ResultContext(context.Background()) },
+		"Exception":                 func() { none.Exception() },
+		"Traceback":                 func() { none.Traceback() },
+		"IsSuccess":                 func() { none.IsSuccess() },
+		"Done":                      func() { none.Done() },
+		"Running":                   func() { none.Running() },
+		"DoneChan":                  func() { none.DoneChan() },
+		"AddDoneCallback":           func() { none.AddDoneCallback(func(*future.Future[int]) {}) },
+		"OnDone":                    func() { none.OnDone(func(*future.Future[int]) {}) },
+	} {
+		tests = append(tests, struct {
+			name string
+			call func()
+			want string
+		}{name + " nil future", call, "future: " + name + " called on a nil *Future"})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.PanicsWithValue(t, tt.want, tt.call)

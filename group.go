@@ -2,6 +2,8 @@ package future
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -18,8 +20,12 @@ import (
 // calling [runtime.Goexit]) cancels the group's context with its error as the
 // cause ([context.Cause]); functions that have not started by then never
 // run, and their futures fail with an error wrapping both [ErrNotRun] and
-// that cause. A forked future completed by something other than its
-// function ([Future.Cancel], [Future.SetResult]) does not fail the group.
+// that cause. A function that never runs because the group's context ended
+// (its parent's deadline or cancellation, a sibling's failure) is a failure
+// of the group too: [Group.Wait] reports the first failure, which is then
+// that not-run error if nothing failed before it. A forked future completed
+// by something other than its function ([Future.Cancel], [Future.SetResult])
+// does not fail the group.
 //
 // The zero Group is ready to use: its context is context.Background's
 // child, and its functions run on goroutines of their own. A Group must not
@@ -79,8 +85,11 @@ func (g *Group) init(parent context.Context) {
 // Context returns the group's context, the parent of the context each of
 // its functions runs with. It is canceled, with the failure as its cause,
 // when a function fails, by Wait before it returns, and when the parent
-// context ends. Context never blocks.
+// context ends. Context never blocks. It panics if g is nil.
 func (g *Group) Context() context.Context {
+	if g == nil {
+		panic("future: Context called on a nil *Group")
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.init(context.Background())
@@ -97,8 +106,11 @@ func (g *Group) Context() context.Context {
 // as the cause before the future is done, so whoever sees the failure sees
 // g's context ended. If g's context has already ended, or ends before fn
 // starts, fn never runs and its future fails with an error wrapping both
-// [ErrNotRun] and [context.Cause] of g's context; so a Fork after Wait runs
-// nothing.
+// [ErrNotRun] and [context.Cause] of g's context; that too is a failure of
+// g, which Wait reports unless another came first. A Fork after Wait has
+// returned runs nothing and changes nothing Wait returns: its future fails
+// at once with an error wrapping [ErrNotRun] that says the group was
+// already waited for (and wrapping Wait's error, if it was not nil).
 //
 // Fork blocks only as [Submit] does, when g's pool has a queue limit
 // ([Pool.SetQueueLimit]) and its queue is full; beyond that it may wait for
@@ -119,11 +131,12 @@ func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
 		g.mu.Unlock()
 	}
 	if g.running.Add(1)&groupWaited != 0 {
-		// Wait has found g idle: wait until it has canceled g's context,
-		// which it does before it lets go of mu, so that fn never runs.
-		g.mu.Lock()
-		//lint:ignore SA2001 the critical section is empty: this waits for Wait to let go of mu
-		g.mu.Unlock()
+		// Wait has ended g: fn never runs. ended, not a bare subtraction,
+		// so that a second Wait that saw this Fork counted is woken.
+		g.ended()
+		f := new(Future[T])
+		f.fail(g.forkedAfterWait(), nil)
+		return f
 	}
 	ctx, p := g.ctx, g.pool
 	if p != nil {
@@ -132,11 +145,29 @@ func Fork[T any](g *Group, fn func(ctx context.Context) (T, error)) *Future[T] {
 	return goTask(ctx, fn, g)
 }
 
+// errWaited is the cause of the error of a function forked in a group after
+// its Wait returned.
+var errWaited = errors.New("future: Fork called after the group's Wait returned")
+
+// forkedAfterWait returns the error of a function forked after Wait ended
+// g: it was not run, because g was waited for, and, if g failed, that
+// failure too, so that errors.Is finds it. It does not wrap the
+// context.Canceled that a successful Wait leaves as the cause of g's
+// context, which a caller would take for its client's going away. g.err is
+// final once Wait has ended g.
+func (g *Group) forkedAfterWait() error {
+	if g.err == nil {
+		return notRun(errWaited)
+	}
+	return notRun(fmt.Errorf("%w: %w", errWaited, g.err))
+}
+
 // fail records err as g's failure, if it is the first, and cancels g's
-// context with it as the cause.
+// context with it as the cause. Once Wait has ended g, what it returned is
+// final: fail changes nothing.
 func (g *Group) fail(err error) {
 	g.mu.Lock()
-	first := g.err == nil
+	first := g.err == nil && g.running.Load()&groupWaited == 0
 	if first {
 		g.err = err
 	}
@@ -161,12 +192,20 @@ func (g *Group) ended() {
 // merely until their futures are done (a future completed by Cancel, say,
 // is done before its function returns), so no goroutine of the group
 // outlives Wait. It then cancels g's context, as errgroup's Wait does, and
-// returns the first failure, or nil; later calls return the same.
+// returns the first failure, or nil; later calls return the same. A
+// function that never ran because g's context ended first (its parent's
+// deadline, say) is a failure: Wait returns nil only if every function ran
+// to success or had its future completed by something else, such as
+// [Future.Cancel]. So after a nil Wait every forked future holds its
+// function's result, or was completed by its caller.
 //
 // Wait from inside one of g's functions, or from a callback that such a
 // function's completion runs, deadlocks: it waits for that function. Wait
-// is safe for concurrent use.
+// is safe for concurrent use. It panics if g is nil.
 func (g *Group) Wait() error {
+	if g == nil {
+		panic("future: Wait called on a nil *Group")
+	}
 	g.mu.Lock()
 	g.init(context.Background())
 	for {

@@ -65,6 +65,13 @@ func receive[T any](t testing.TB, ch <-chan T) T {
 	}
 }
 
+// endedWith returns a context that has already ended with cause.
+func endedWith(cause error) context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	return ctx
+}
+
 // errBoom is the failure most tests use.
 type boomError struct{ msg string }
 

@@ -19,6 +19,7 @@ import "slices"
 // returns, and stop returns false. OnDone never blocks (beyond running cb on
 // a done future) and is safe for concurrent use. It panics if cb is nil.
 func (f *Future[T]) OnDone(cb func(*Future[T])) (stop func() bool) {
+	f.checkNil("OnDone")
 	if cb == nil {
 		panic("future: OnDone called with a nil callback")
 	}

@@ -68,10 +68,18 @@ func (t *Traceback) String() string {
 }
 
 // PanicError is the error of a future whose function panicked: the function
-// given to Go or to a continuation such as [ContinueWith]. Value is the value
-// passed to panic. The stack of the panic is the failed future's Traceback;
-// the error has no accessor of its own, so to hand the failure on with its
-// stack, pass both (SetExceptionWithTraceback(f.Exception(), f.Traceback())).
+// given to [Go], [GoContext], [Submit], [Fork], [Flights.Do], a continuation
+// such as [ContinueWith], and the like. Value is the value passed to panic.
+// The panicking stack travels with the error: [PanicError.Traceback]
+// returns it wherever the error is found, in a failed future's Exception,
+// in [Group.Wait]'s error, or inside an errors.Join, with errors.As:
+//
+//	var pe *future.PanicError
+//	if errors.As(err, &pe) {
+//		log.Printf("%v\n%s", pe.Value, pe.Traceback())
+//	}
+//
+// The failed future's own Traceback is the same stack.
 type PanicError struct {
 	// Value is the value the function panicked with.
 	Value any
@@ -82,6 +90,13 @@ type PanicError struct {
 // Error returns "future: panic: " followed by the panic value.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("future: panic: %v", e.Value)
+}
+
+// Traceback returns the stack of the goroutine that panicked, innermost
+// frame (the one that called panic) first; nil for a PanicError made by
+// hand, which records none. It never blocks and is safe for concurrent use.
+func (e *PanicError) Traceback() *Traceback {
+	return e.stack
 }
 
 // Unwrap returns Value if it is an error, so errors.Is and errors.As see
