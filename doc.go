@@ -146,7 +146,10 @@
 // pool's workers exist only while it has work, so it needs no Close. A Group
 // ties one request's functions together, on a pool or on goroutines of
 // their own: the first failure cancels the rest, and its Wait returns once
-// every one of its functions has returned.
+// every one of its functions has returned. A function that never ran
+// because the group's context ended first (the request's deadline passed
+// while it was queued, say) is a failure too, so a nil from Wait means every
+// function ran and succeeded.
 //
 // The package itself starts goroutines only in Go, GoContext, [Fork] without
 // a pool, a Pool's workers, a Flights run and Hedge's attempts. The
