@@ -180,7 +180,8 @@
 // Hedge is the hedged request of "The Tail at Scale" (Dean and Barroso,
 // 2013): attempt 0 starts at once, the next when delay has passed (or as
 // soon as every attempt so far has failed), up to a number of attempts; the
-// first success completes the future and cancels the others:
+// first success completes the future and cancels the attempts' context, so
+// the others stop (and the winner's context ends once it has returned):
 //
 //	row := future.Hedge(ctx, 10*time.Millisecond, 2, func(ctx context.Context, attempt int) (Row, error) {
 //		return replicas[attempt].Get(ctx, key)

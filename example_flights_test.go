@@ -100,21 +100,23 @@ func ExampleHedge() {
 	// replica 0: context canceled
 }
 
-// When every attempt fails, the error joins theirs in the order they
-// started; a failure starts the next attempt at once, without waiting for
-// the delay.
+// When every attempt fails, the error says which attempt failed how, in
+// the order they started, and errors.Is finds each one; a failure starts
+// the next attempt at once, without waiting for the delay.
 func ExampleHedge_failures() {
-	errDown := errors.New("unavailable")
+	errDown := errors.New("replica down")
+	errBusy := errors.New("replica overloaded")
 	lookup := func(ctx context.Context, attempt int) (string, error) {
-		return "", fmt.Errorf("replica %d: %w", attempt, errDown)
+		if attempt == 1 {
+			return "", errBusy
+		}
+		return "", errDown
 	}
 
 	_, err := future.Hedge(context.Background(), time.Minute, 3, lookup).Result()
 	fmt.Println(err)
-	fmt.Println(errors.Is(err, errDown))
+	fmt.Println(errors.Is(err, errDown), errors.Is(err, errBusy))
 	// Output:
-	// replica 0: unavailable
-	// replica 1: unavailable
-	// replica 2: unavailable
-	// true
+	// future: hedge: 3 attempts failed: attempt 0: replica down; attempt 1: replica overloaded; attempt 2: replica down
+	// true true
 }

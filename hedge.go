@@ -2,8 +2,8 @@ package future
 
 import (
 	"context"
-	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -17,20 +17,34 @@ import (
 // calls. fn gets the attempt's number, from 0, so that it can pick a
 // replica.
 //
-// Every attempt runs on a goroutine of its own with a child of ctx. The
-// first success completes the future with its value and cancels the other
-// attempts' contexts; their outcomes are discarded. If no attempt succeeds,
-// the future fails once every started attempt has returned, with their
-// errors joined in start order by [errors.Join] (so [errors.Is] and
-// [errors.As] see each one), and with the traceback of the first attempt,
-// in start order, that recorded one: a panic in fn fails its attempt with a
-// [*PanicError], as in [Go].
+// Every attempt runs on a goroutine of its own. The attempts share one
+// context, a child of ctx, which is canceled when ctx ends and once the
+// future is done, whatever completed it, before the callbacks registered on
+// the future while it was pending run. The first success completes the
+// future with its value, so it cancels the attempts still running, whose
+// outcomes are discarded, and the winner's context too, just after its
+// function has returned: as with [GoContext] and errgroup, an attempt's
+// context is not for work that outlives its function, so fn must finish
+// whatever needs it (such as reading an HTTP response's body) before it
+// returns.
+//
+// If no attempt succeeds, the future fails once every started attempt has
+// returned, with an error that says which attempt failed how, in start
+// order, on one line (if each attempt's error reads as one line):
+//
+//	future: hedge: 2 attempts failed: attempt 0: connection refused; attempt 1: context deadline exceeded
+//
+// Its Unwrap method returns the attempts' errors in start order, as the
+// error of [errors.Join] does, so [errors.Is] and [errors.As] find each one.
+// The future's traceback is that of the first attempt, in start order, that
+// recorded one: a panic in fn fails its attempt with a [*PanicError], as in
+// [Go].
 //
 // When ctx ends, no new attempt starts, and the attempts running see their
 // context end; the future waits for them to return, as [GoContext] does. If
 // ctx is already done, no attempt starts and the future has already failed
 // with [context.Cause] of ctx. [Future.Cancel] on the future, or any other
-// completion of it, cancels every attempt's context and stops the timer.
+// completion of it, cancels the attempts' context and stops the timer.
 //
 // Hedge never blocks. It starts no goroutine but the attempts', and keeps one
 // timer ([time.AfterFunc]) while another attempt may start. Callbacks
@@ -57,8 +71,8 @@ func Hedge[T any](ctx context.Context, delay time.Duration, attempts int, fn fun
 		return &h.result
 	}
 	h.ctx, h.cancel = context.WithCancel(ctx)
-	// The hedge listens to its result first, so that the other attempts'
-	// contexts end before any callback runs.
+	// The hedge listens to its result first, so that the attempts' context
+	// ends before any callback registered while it is pending runs.
 	h.result.hook(hedgeDone[T]{h})
 	h.mu.Lock()
 	h.start()
@@ -184,8 +198,40 @@ func (h *hedge[T]) fail(i int, err error, tb *Traceback) {
 		}
 	}
 	var zero T
-	h.result.complete(zero, errors.Join(errs...), first)
+	h.result.complete(zero, &hedgeError{errs}, first)
 }
+
+// hedgeError is the error of a Hedge whose every attempt failed: errs holds
+// the attempts' errors, in start order, none nil. Unlike errors.Join's error,
+// which puts one error a line, it reads as one line that says which attempt
+// failed how.
+type hedgeError struct{ errs []error }
+
+func (e *hedgeError) Error() string {
+	var b strings.Builder
+	b.WriteString("future: hedge: ")
+	b.WriteString(strconv.Itoa(len(e.errs)))
+	if len(e.errs) == 1 {
+		b.WriteString(" attempt failed")
+	} else {
+		b.WriteString(" attempts failed")
+	}
+	for i, err := range e.errs {
+		if i == 0 {
+			b.WriteString(": attempt ")
+		} else {
+			b.WriteString("; attempt ")
+		}
+		b.WriteString(strconv.Itoa(i))
+		b.WriteString(": ")
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the attempts' errors, in start order, for errors.Is and
+// errors.As.
+func (e *hedgeError) Unwrap() []error { return e.errs }
 
 // hedgeDone is the first listener on a hedge's result: whoever completed
 // it, no attempt starts after it, those running see their context end, and

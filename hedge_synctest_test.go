@@ -2,6 +2,9 @@ package future_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -78,6 +81,17 @@ func (r *timedReplicas) seen() (started, canceled map[int]time.Duration) {
 }
 
 const ms = time.Millisecond
+
+// timeoutCtx returns a context that ends after timeout, or never for a
+// timeout of 0, canceled when the test ends.
+func timeoutCtx(t *testing.T, timeout time.Duration) context.Context {
+	if timeout == 0 {
+		return context.Background()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
 
 const never = -1
 
@@ -162,7 +176,7 @@ func TestHedgeTimeline(t *testing.T) {
 		replicas: []timedReplica{
 			{latency: 50 * ms, err: errE0}, {latency: 5 * ms, err: errE1}, {latency: 1 * ms, err: errE2},
 		},
-		wantErr: "e0\ne1\ne2", wantAt: 50 * ms,
+		wantErr: "future: hedge: 3 attempts failed: attempt 0: e0; attempt 1: e1; attempt 2: e2", wantAt: 50 * ms,
 		started:  times{0: 0, 1: 10 * ms, 2: 20 * ms},
 		canceled: times{},
 	}, {
@@ -172,7 +186,9 @@ func TestHedgeTimeline(t *testing.T) {
 		timeout:  25 * ms,
 		delay:    10 * ms,
 		replicas: []timedReplica{{latency: never}, {latency: never}, {latency: never}, {latency: 0}},
-		wantErr:  "context deadline exceeded\ncontext deadline exceeded\ncontext deadline exceeded", wantAt: 25 * ms,
+		wantErr: "future: hedge: 3 attempts failed: attempt 0: context deadline exceeded; " +
+			"attempt 1: context deadline exceeded; attempt 2: context deadline exceeded",
+		wantAt:   25 * ms,
 		started:  times{0: 0, 1: 10 * ms, 2: 20 * ms},
 		canceled: times{0: 25 * ms, 1: 25 * ms, 2: 25 * ms},
 	}, {
@@ -186,12 +202,7 @@ func TestHedgeTimeline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				ctx := context.Background()
-				if tt.timeout > 0 {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
-					defer cancel()
-				}
+				ctx := timeoutCtx(t, tt.timeout)
 				r := newTimedReplicas(tt.replicas...)
 				v, err := future.Hedge(ctx, tt.delay, len(tt.replicas), r.fn).Result()
 				assert.Equal(t, tt.wantAt, time.Since(r.t0), "done at") // the clock stands still while this goroutine runs
@@ -241,4 +252,155 @@ func TestHedgeFailureAtTheDelayStartsOneAttempt(t *testing.T) {
 			fs[i].Cancel()
 		}
 	})
+}
+
+// respond is an attempt that answers v, or fails with err, after latency,
+// unless its context ends first.
+func respond(latency time.Duration, v string, err error) replica {
+	return func(ctx context.Context) (string, error) {
+		select {
+		case <-time.After(latency):
+			return v, err
+		case <-ctx.Done():
+			return "", context.Cause(ctx)
+		}
+	}
+}
+
+// TestHedgeErrorSaysWhichAttemptFailedHow: a failed Hedge's error is one
+// line naming each started attempt and its error, in start order, and
+// errors.Is and errors.As find every attempt's error through it.
+func TestHedgeErrorSaysWhichAttemptFailedHow(t *testing.T) {
+	errWrapped := fmt.Errorf("replica 1: %w", errE1)
+	tests := []struct {
+		name     string
+		timeout  time.Duration // of ctx; 0 for none
+		attempts int
+		replicas []replica // one per attempt that starts
+		want     string
+		each     []error // what errors.Is finds in each attempt's error, in start order; nil: nothing to find
+		panicked bool
+	}{{
+		name:     "one attempt",
+		attempts: 1,
+		replicas: []replica{failWith(errE0)},
+		want:     "future: hedge: 1 attempt failed: attempt 0: e0",
+		each:     []error{errE0},
+	}, {
+		name:     "each attempt its own way",
+		attempts: 4,
+		replicas: []replica{
+			failWith(errE0),
+			failWith(errWrapped),
+			func(context.Context) (string, error) { panic(errE2) },
+			func(context.Context) (string, error) { runtime.Goexit(); return "", nil },
+		},
+		want: "future: hedge: 4 attempts failed: attempt 0: e0; attempt 1: replica 1: e1; " +
+			"attempt 2: future: panic: e2; attempt 3: future: function called runtime.Goexit",
+		each:     []error{errE0, errE1, errE2, nil},
+		panicked: true,
+	}, {
+		// Attempt 1 fails first, but attempt 0 is named first; attempt 2
+		// never starts, so it is not named.
+		name:     "ctx ends after 2 of 3 started",
+		timeout:  time.Hour + 30*ms,
+		attempts: 3,
+		replicas: []replica{stall, respond(20*ms, "", errE1)},
+		want:     "future: hedge: 2 attempts failed: attempt 0: context deadline exceeded; attempt 1: e1",
+		each:     []error{context.DeadlineExceeded, errE1},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				ctx := timeoutCtx(t, tt.timeout)
+				r := &replicas{rs: tt.replicas}
+				_, err := future.Hedge(ctx, time.Hour, tt.attempts, r.fn).Result()
+				require.EqualError(t, err, tt.want)
+				assert.NotContains(t, err.Error(), "\n")
+
+				var joined interface{ Unwrap() []error }
+				require.ErrorAs(t, err, &joined, "the attempts' errors, for errors.Is and errors.As")
+				errs := joined.Unwrap()
+				require.Len(t, errs, len(tt.each), "one error per attempt started")
+				for i, want := range tt.each {
+					if want != nil {
+						assert.ErrorIs(t, errs[i], want, "attempt %d", i)
+						assert.ErrorIs(t, err, want, "attempt %d, through the hedge's error", i)
+					}
+				}
+				var pe *future.PanicError
+				assert.Equal(t, tt.panicked, errors.As(err, &pe), "errors.As finds the *PanicError")
+			})
+		})
+	}
+}
+
+// TestHedgeAttemptContextsEndWithTheFuture: the attempts' context is
+// canceled once the future is done, before its callbacks run, whatever
+// completed it: the winner's too, once its function has returned with its
+// context still live.
+func TestHedgeAttemptContextsEndWithTheFuture(t *testing.T) {
+	tests := []struct {
+		name     string
+		replicas []replica
+		cancelAt time.Duration // when the test cancels the future; 0: never
+		wantErr  bool
+		liveAt   []bool // whether each attempt's context was live when its function returned
+	}{{
+		name:     "the first success, the winner's too",
+		replicas: []replica{stall, respond(5*ms, "from replica 1", nil)},
+		liveAt:   []bool{false, true},
+	}, {
+		name:     "the last failure",
+		replicas: []replica{respond(20*ms, "", errE0), respond(5*ms, "", errE1)},
+		wantErr:  true,
+		liveAt:   []bool{true, true},
+	}, {
+		name:     "Cancel",
+		replicas: []replica{stall, stall},
+		cancelAt: 15 * ms,
+		wantErr:  true,
+		liveAt:   []bool{false, false},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var mu sync.Mutex
+				ctxs := make([]context.Context, len(tt.replicas))
+				liveAt := make([]bool, len(tt.replicas))
+				fn := func(ctx context.Context, attempt int) (string, error) {
+					mu.Lock()
+					ctxs[attempt] = ctx
+					mu.Unlock()
+					v, err := tt.replicas[attempt](ctx)
+					mu.Lock()
+					liveAt[attempt] = ctx.Err() == nil
+					mu.Unlock()
+					return v, err
+				}
+				f := future.Hedge(context.Background(), 10*ms, len(tt.replicas), fn)
+				ended := make([]bool, len(tt.replicas))
+				f.AddDoneCallback(func(*future.Future[string]) {
+					mu.Lock()
+					defer mu.Unlock()
+					for i, ctx := range ctxs {
+						ended[i] = ctx != nil && ctx.Err() != nil
+					}
+				})
+				if tt.cancelAt > 0 {
+					time.Sleep(tt.cancelAt)
+					require.True(t, f.Cancel())
+				}
+				_, err := f.Result()
+				assert.Equal(t, tt.wantErr, err != nil, "failed")
+				synctest.Wait() // every attempt has returned
+				mu.Lock()
+				defer mu.Unlock()
+				assert.Equal(t, []bool{true, true}, ended, "every attempt's context ended when the callback ran")
+				assert.Equal(t, tt.liveAt, liveAt, "contexts live as the functions returned")
+			})
+		})
+	}
 }

@@ -134,7 +134,7 @@ func TestHedgeAllFailJoinsErrorsInStartOrder(t *testing.T) {
 	for _, want := range []error{errE0, errE1, errE2} {
 		assert.ErrorIs(t, err, want)
 	}
-	assert.Equal(t, "e0\nfuture: panic: e1\ne2", err.Error())
+	assert.Equal(t, "future: hedge: 3 attempts failed: attempt 0: e0; attempt 1: future: panic: e1; attempt 2: e2", err.Error())
 	var pe *future.PanicError
 	require.ErrorAs(t, err, &pe)
 	require.NotNil(t, f.Traceback(), "the panic's traceback")
@@ -148,7 +148,7 @@ func TestHedgeOneAttempt(t *testing.T) {
 	r := &replicas{rs: []replica{failWith(errE0)}}
 	_, err := await(t, future.Hedge(context.Background(), 0, 1, r.fn))
 	require.ErrorIs(t, err, errE0)
-	assert.Equal(t, "e0", err.Error())
+	assert.Equal(t, "future: hedge: 1 attempt failed: attempt 0: e0", err.Error())
 	started, _ := r.seen()
 	assert.Equal(t, []int{0}, started)
 }
