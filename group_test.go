@@ -792,7 +792,9 @@ func TestPoolSetQueueLimit(t *testing.T) {
 			assert.ErrorIs(t, f.Exception(), cause)
 			assert.Nil(t, f.Traceback())
 			if fork {
-				assert.NoError(t, awaitGroup(t, g), "a function not run does not fail its group")
+				err := awaitGroup(t, g)
+				assert.ErrorIs(t, err, future.ErrNotRun, "a function not run is a failure of its group")
+				assert.ErrorIs(t, err, cause)
 			}
 			close(release)
 			p.Wait()
