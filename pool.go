@@ -63,6 +63,8 @@ type job interface {
 	expire(cause error)
 	// links returns the job's place in the queue.
 	links() *qlinks
+	// context returns the job's context; only while it is queued.
+	context() context.Context
 }
 
 // NewPool returns a pool that runs at most limit functions at once, with no
@@ -170,6 +172,10 @@ type poolTask[T any] struct {
 
 func (t *poolTask[T]) links() *qlinks { return &t.q }
 
+// context returns the task's context, which a queued task holds (see
+// task.skipped).
+func (t *poolTask[T]) context() context.Context { return t.parent }
+
 // fire does what the task's fire does and, for a task that has not
 // started, takes it out of its pool's queue, dropping fn and the context it
 // no longer needs.
@@ -233,7 +239,7 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
 	l.queued.Store(true)
 	p.queue.push(l, inQueue)
 	if waits && !start && done != nil {
-		l.w = p.watch(ctx, done)
+		l.w = p.watch(ctx, done, l)
 		l.w.jobs.push(l, inWatch)
 	}
 	p.active++
@@ -304,7 +310,7 @@ func (p *Pool) take(l *qlinks) jobsBehind {
 	if w := l.w; w != nil {
 		b.watch, b.w = w.jobs.popHead(l, inWatch), w
 		l.w = nil
-		p.left(w)
+		p.left(w, l)
 	}
 	p.signalRoom()
 	return b
@@ -340,7 +346,7 @@ func (p *Pool) unqueue(l *qlinks) {
 	if w := l.w; w != nil {
 		w.jobs.remove(l, inWatch)
 		l.w = nil
-		p.left(w)
+		p.left(w, l)
 	}
 	p.signalRoom()
 }
@@ -401,27 +407,38 @@ func (p *Pool) Wait() {
 	p.mu.Unlock()
 }
 
-// A watch fails the queued jobs of one context when it ends, even while
-// every worker is busy. One context.AfterFunc per context, rather than per
-// job, serves a request that fans out into many jobs. The watch is closed,
-// and its AfterFunc stopped, when its last job leaves the queue or when the
-// context ends; a closed watch keeps nothing of its context, and the
-// pool's own watch is free again once no job is linked to it.
+// A watch fails the queued jobs of one Done channel when it is closed, even
+// while every worker is busy. One context.AfterFunc per Done channel, rather
+// than per job, serves a request that fans out into many jobs, and requests
+// whose contexts share a Done channel (context.WithValue over one base, as
+// a message consumer makes for each message). The watch is closed, and its
+// AfterFunc stopped, when its last job leaves the queue or when the channel
+// is closed; a closed watch keeps nothing of any context, and the pool's own
+// watch is free again once no job is linked to it.
+//
+// context.AfterFunc keeps the context it was given until stopped (the
+// context package links it to its parent), and so does the function it
+// runs, which asks that context for its cause. An open watch therefore
+// keeps the context of one job queued under it, its owner: when the owner
+// leaves with other jobs still queued, the AfterFunc moves to the newest
+// one's context (see rewatch), so that no context is kept whose work has
+// left the queue.
 type watch struct {
-	// done is the context's Done channel, the key in Pool.watches, while
-	// the watch is open, and nil once it has closed (and in the pool's own
-	// watch before its first use).
-	done <-chan struct{}
-	stop func() bool // stops the AfterFunc; nil once closed
-	jobs jobList     // the context's queued jobs, linked through their watch links
+	// done is the Done channel, the key in Pool.watches, while the watch is
+	// open, and nil once it has closed (and in the pool's own watch before
+	// its first use).
+	done  <-chan struct{}
+	stop  func() bool // stops the AfterFunc; nil once closed
+	owner *qlinks     // the queued job whose context the AfterFunc watches, if any
+	jobs  jobList     // the queued jobs, linked through their watch links
 }
 
 // open reports whether w watches a context now.
 func (w *watch) open() bool { return w.done != nil }
 
-// watch returns the open watch for ctx, making one if there is none. p.mu
-// must be held.
-func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
+// watch returns the open watch for ctx, whose Done channel is done, making
+// one owned by l, a job of ctx, if there is none. p.mu must be held.
+func (p *Pool) watch(ctx context.Context, done <-chan struct{}, l *qlinks) *watch {
 	if w := p.lastWatch; w != nil && w.done == done {
 		return w // a request's functions come in runs: skip the map
 	}
@@ -435,8 +452,7 @@ func (p *Pool) watch(ctx context.Context, done <-chan struct{}) *watch {
 			w = new(watch) // the pool's own is in use, or its jobs are still leaving it after it closed
 		}
 		*w = watch{done: done}
-		// If ctx ends now, the AfterFunc's goroutine waits for p.mu.
-		w.stop = context.AfterFunc(ctx, func() { p.expire(w, done, context.Cause(ctx)) })
+		p.follow(w, ctx, l)
 		p.watches[done] = w
 	}
 	p.lastWatch = w
@@ -451,16 +467,45 @@ func (p *Pool) unwatch(w *watch) (stop func() bool) {
 		p.lastWatch = nil
 	}
 	stop = w.stop
-	w.done, w.stop = nil, nil
+	w.done, w.stop, w.owner = nil, nil, nil
 	return stop
 }
 
-// left closes w, and stops its AfterFunc, if a job that has just left it
-// was its last. p.mu must be held.
-func (p *Pool) left(w *watch) {
-	if w.jobs.n == 0 && w.open() {
+// follow sets the AfterFunc of w, an open watch, on ctx, the context of l,
+// a job queued under it, which becomes w's owner. If ctx ends now, the
+// AfterFunc's goroutine waits for p.mu. p.mu must be held.
+func (p *Pool) follow(w *watch, ctx context.Context, l *qlinks) {
+	done := w.done
+	w.owner = l
+	w.stop = context.AfterFunc(ctx, func() { p.expire(w, done, context.Cause(ctx)) })
+}
+
+// left closes w, and stops its AfterFunc, if l, a job that has just left
+// it, was its last; if l owned w, it moves w's AfterFunc to the newest job
+// still queued under it. p.mu must be held.
+func (p *Pool) left(w *watch, l *qlinks) {
+	switch {
+	case !w.open():
+	case w.jobs.n == 0:
 		p.unwatch(w)()
+	case w.owner == l:
+		p.rewatch(w)
 	}
+}
+
+// rewatch moves the AfterFunc of w, whose owner has left it, to the
+// context of the newest job queued under it: that job leaves last, unless
+// canceled, so a request's jobs queued in a run move it at most once. If
+// the AfterFunc has started, the channel is closed and the AfterFunc is on
+// its way to expire w: it is left alone, and w has no owner. p.mu must be
+// held.
+func (p *Pool) rewatch(w *watch) {
+	w.owner = nil
+	if !w.stop() {
+		return
+	}
+	l := w.jobs.tail
+	p.follow(w, l.job.context(), l)
 }
 
 // expire runs when the context whose Done channel is done ends, with its

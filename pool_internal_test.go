@@ -2,21 +2,31 @@ package future
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"slices"
 	"testing"
 	"time"
 )
 
-// numberedJob is a job that only carries a number, for queue tests.
+// numberedJob is a job that only carries a number, and the context it is
+// pushed with, for queue tests. If expired is not nil, expire sends its
+// cause there.
 type numberedJob struct {
-	n int
-	q qlinks
+	n       int
+	ctx     context.Context
+	expired chan error
+	q       qlinks
 }
 
-func (*numberedJob) run(bool)         {}
-func (*numberedJob) expire(error)     {}
-func (j *numberedJob) links() *qlinks { return &j.q }
+func (*numberedJob) run(bool) {}
+func (j *numberedJob) expire(cause error) {
+	if j.expired != nil {
+		j.expired <- cause
+	}
+}
+func (j *numberedJob) links() *qlinks           { return &j.q }
+func (j *numberedJob) context() context.Context { return j.ctx }
 
 // TestJobListIsFIFOWithRemoval drives a queue and a watch list (the same
 // jobs, linked twice) through pushes, pops from the head and removals from
@@ -80,7 +90,7 @@ func busyPoolWith(ctx context.Context, n int) (*Pool, []*numberedJob) {
 	p.workers, p.running = 1, 1
 	jobs := make([]*numberedJob, n)
 	for i := range jobs {
-		jobs[i] = &numberedJob{n: i}
+		jobs[i] = &numberedJob{n: i, ctx: ctx}
 		p.push(jobs[i], ctx, ctx.Done())
 	}
 	return p, jobs
@@ -146,7 +156,7 @@ func TestPoolWatchesOnlyJobsThatWait(t *testing.T) {
 		// reached), so the queue can be inspected without a race.
 		p := NewPool(1)
 		p.workers, p.running = tt.workers, tt.running
-		j := &numberedJob{}
+		j := &numberedJob{ctx: tt.ctx}
 		p.push(j, tt.ctx, tt.ctx.Done())
 		if p.queue.head != &j.q {
 			t.Fatalf("%s: nothing queued", tt.name)
@@ -247,7 +257,7 @@ func TestWorkerMendsTheBackLinksItLeft(t *testing.T) {
 func TestDropOfATakenJob(t *testing.T) {
 	p := NewPool(1)
 	p.workers, p.running = 1, 1
-	j := &numberedJob{}
+	j := &numberedJob{ctx: context.Background()}
 	p.push(j, context.Background(), nil)
 	p.mu.Lock()
 	l := p.queue.head
@@ -278,7 +288,7 @@ func TestLateAfterFuncLeavesTheReusedWatchAlone(t *testing.T) {
 	defer cancelB()
 	p := NewPool(1)
 	p.workers, p.running = 1, 1 // busy: pushed jobs wait and are watched
-	first, second := &numberedJob{}, &numberedJob{}
+	first, second := &numberedJob{ctx: a}, &numberedJob{ctx: b}
 	p.push(first, a, a.Done())
 	if first.q.w != &p.own {
 		t.Fatal("setup: the first context's watch is not the pool's own")
@@ -295,5 +305,84 @@ func TestLateAfterFuncLeavesTheReusedWatchAlone(t *testing.T) {
 	defer p.mu.Unlock()
 	if !p.own.open() || p.own.done != b.Done() || p.own.jobs.n != 1 || second.q.job == nil {
 		t.Fatal("a late AfterFunc of the first context expired the watch of the second")
+	}
+}
+
+// TestWatchFollowsItsNewestJob: a watch shared by contexts with one Done
+// channel keeps its AfterFunc on the context of one job queued under it,
+// its owner; when the owner leaves with other jobs still queued, the
+// AfterFunc moves to the newest job's context, and the old one is stopped,
+// so that it lets go of the context whose job has left. A job that is not
+// the owner leaves without moving it.
+func TestWatchFollowsItsNewestJob(t *testing.T) {
+	base, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	type key struct{}
+	p := NewPool(1)
+	p.workers, p.running = 1, 1 // busy: pushed jobs wait and are watched
+	expired := make(chan error, 4)
+	n := 0
+	push := func() *numberedJob {
+		ctx := context.WithValue(base, key{}, n)
+		j := &numberedJob{n: n, ctx: ctx, expired: expired}
+		n++
+		p.push(j, ctx, ctx.Done())
+		return j
+	}
+	a, b, c := push(), push(), push()
+	w := a.q.w
+	if w == nil || b.q.w != w || c.q.w != w || len(p.watches) != 1 {
+		t.Fatal("setup: jobs of contexts sharing a Done channel do not share a watch")
+	}
+	if w.owner != &a.q {
+		t.Fatal("the watch is not owned by its first job")
+	}
+	stopA := w.stop
+	p.drop(&a.q)
+	if w.owner != &c.q || !w.open() {
+		t.Fatal("the owner left, and the watch did not move to its newest job")
+	}
+	if stopA() {
+		t.Fatal("the AfterFunc on the first job's context was not stopped")
+	}
+	stopC := w.stop
+	p.drop(&b.q)
+	if w.owner != &c.q {
+		t.Fatal("a job that did not own the watch moved it")
+	}
+	d := push()
+	p.mu.Lock()
+	behind := p.take(&c.q) // the owner leaves for a worker
+	behind.mend(p)
+	p.mu.Unlock()
+	if w.owner != &d.q || stopC() {
+		t.Fatal("the owner left for a worker, and the watch did not move")
+	}
+
+	// The Done channel closes as the owner leaves: the AfterFunc has
+	// started, and is left to expire what is still queued.
+	e := push()
+	cause := errors.New("the consumer stopped")
+	p.mu.Lock()
+	cancel(cause) // the AfterFunc's goroutine waits for p.mu
+	p.unqueue(&d.q)
+	d.q.job = nil
+	if w.owner != nil || !w.open() {
+		p.mu.Unlock()
+		t.Fatal("a watch whose AfterFunc has started moved, or closed")
+	}
+	p.mu.Unlock()
+	select {
+	case err := <-expired:
+		if err != cause {
+			t.Fatalf("expired with %v, want the base's cause", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job still queued was not expired")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if w.open() || len(p.watches) != 0 || e.q.w != w {
+		t.Fatal("the expired watch is still open, or let go of its job before the job left")
 	}
 }

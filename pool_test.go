@@ -562,3 +562,69 @@ func TestContextEndFailsOnlyItsQueuedTasks(t *testing.T) {
 	assert.True(t, blockers[0].Done() && blockers[1].Done())
 	assert.ElementsMatch(t, []string{"B1", "B2"}, ran, "B3 never ran")
 }
+
+// TestPoolWatchKeepsNoRequestsContext: requests whose contexts share one
+// Done channel (context.WithValue over one base, as a message consumer makes
+// for each message) share a watch while their work waits behind busy
+// workers. Once one request's queued work has left the queue, canceled or
+// run, nothing keeps that request's context (and its values) alive, though
+// another request's work still waits under the same watch; and that work
+// still fails at once, with the base's cause, when the base ends while every
+// worker is busy.
+func TestPoolWatchKeepsNoRequestsContext(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		// leave makes the first request's job leave the queue while the
+		// second's keeps waiting: release lets the pool's busy function
+		// return, once.
+		leave func(t *testing.T, first *future.Future[int], release func())
+	}{
+		{"canceled", func(t *testing.T, first *future.Future[int], _ func()) {
+			require.True(t, first.Cancel())
+		}},
+		{"ran", func(t *testing.T, first *future.Future[int], release func()) {
+			release() // the worker runs the first request's job, then blocks on the next one
+			_, err := await(t, first)
+			require.NoError(t, err)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := future.NewPool(1)
+			busy, blocked := make(chan struct{}), make(chan struct{})
+			started := make(chan struct{}, 2)
+			block := func(release <-chan struct{}) func(context.Context) (int, error) {
+				return func(context.Context) (int, error) {
+					started <- struct{}{}
+					<-release
+					return 0, nil
+				}
+			}
+			future.Submit(p, context.Background(), block(busy))
+			receive(t, started) // the only worker is busy from here on
+
+			base, cancelBase := context.WithCancelCause(context.Background())
+			defer cancelBase(nil)
+			value, inFirst := tracked()
+			first := future.Submit(p, context.WithValue(base, payloadKey{}, value), func(context.Context) (int, error) { return 1, nil })
+			value = nil
+			future.Submit(p, context.Background(), block(blocked)) // keeps the worker busy once the first job has run
+			defer close(blocked)
+			second := future.Submit(p, context.WithValue(base, payloadKey{}, new(payload)), func(context.Context) (int, error) { return 2, nil })
+
+			release := sync.OnceFunc(func() { close(busy) })
+			defer release()
+			tt.leave(t, first, release)
+			collected(t, inFirst, "the context of a request whose job has left the queue")
+			require.False(t, second.Done())
+
+			cause := errors.New("the consumer stopped")
+			cancelBase(cause)
+			receive(t, second.DoneChan()) // at once, with the worker busy
+			assert.ErrorIs(t, second.Exception(), future.ErrNotRun)
+			assert.ErrorIs(t, second.Exception(), cause)
+			runtime.KeepAlive(first)
+		})
+	}
+}
