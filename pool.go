@@ -131,10 +131,10 @@ func (p *Pool) SetQueueLimit(n int) {
 // so, and another worker takes its place.
 //
 // Submit starts no goroutine per queued function: functions that wait
-// behind busy workers are watched with one [context.AfterFunc] per context
-// (which, for a context type of its own that context.AfterFunc cannot hook
-// into, waits in a goroutine of its own while that context has work
-// queued).
+// behind busy workers are watched with one [context.AfterFunc] per Done
+// channel, shared by contexts that share one (which, for a context type of
+// its own that context.AfterFunc cannot hook into, waits in a goroutine of
+// its own while that channel has work queued).
 //
 // Submit panics if p, ctx or fn is nil, or if p was not made by [NewPool].
 func Submit[T any](p *Pool, ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
