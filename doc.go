@@ -233,8 +233,9 @@
 // Inside a testing/synctest bubble (Go 1.25 and later), a goroutine blocked
 // in Result, ResultContext or on DoneChan, waiting for a future made in the
 // bubble, is durably blocked: the bubble's fake clock advances, so
-// WithTimeout, a ResultContext deadline and pool functions that sleep take
-// no real time:
+// WithTimeout, a ResultContext deadline and the sleeping functions of a
+// Pool made in the bubble take no real time (a Pool shared with code outside
+// the bubble runs them outside it: see [Pool]):
 //
 //	synctest.Test(t, func(t *testing.T) {
 //		_, err := future.WithTimeout(lookup(ctx), 5*time.Second).Result()

@@ -25,6 +25,26 @@ import (
 // dropped from the queue instead of run. To group one request's work, with
 // its first failure canceling the rest, use a [Group] on the pool.
 //
+// In a [testing/synctest] bubble, use a Pool made inside that bubble, not
+// a Pool shared with code outside it (a package-level pool, or one that
+// other tests use). A worker belongs to the bubble of the Submit that
+// started it, or to none, and runs whatever function reaches the head of
+// the queue, whoever submitted it: a worker started outside the bubble runs
+// the bubble's functions outside it, in real time, and the first time such
+// a function or the pool touches a channel of the bubble, such as the Done
+// channel of a context made in it, the runtime ends the whole test binary
+// with "fatal error: receive on synctest channel from outside bubble" (or
+// "close of synctest channel from outside bubble"); a function that touches
+// none may instead leave the bubble waiting on real time, or forever. Go
+// gives a package no way to tell which bubble a goroutine is in, so the
+// pool cannot notice. Let the code under test take its Pool as a parameter
+// or field, and have the test make one inside the bubble and pass it in:
+//
+//	synctest.Test(t, func(t *testing.T) {
+//		svc := &Service{pool: future.NewPool(4)} // not the package-level pool
+//		...
+//	})
+//
 // Make a Pool with [NewPool]; the zero value is not usable. A Pool must not
 // be copied after first use. Its methods are safe for concurrent use. A
 // function running in the pool may call Submit, but must not call

@@ -231,6 +231,59 @@ func TestSynctestInsideABubble(t *testing.T) {
 	})
 }
 
+// TestSynctestPoolMadeOutsideTheBubble documents what the Pool's doc says:
+// a worker started outside a bubble, on a pool shared with code outside it
+// (a package-level pool, say), takes the bubble's function from the queue
+// and runs it outside the bubble, where its context's Done channel, a
+// channel of the bubble, is a fatal error. A pool made inside the bubble
+// and passed in, the fix, runs the same code on fake time.
+func TestSynctestPoolMadeOutsideTheBubble(t *testing.T) {
+	// waitFor is the code under test: on its pool, it waits for its
+	// context to end.
+	waitFor := func(p *future.Pool, ctx context.Context) *future.Future[int] {
+		return future.Submit(p, ctx, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			return 0, context.Cause(ctx)
+		})
+	}
+	t.Run("shared pool", func(t *testing.T) {
+		out, ok := inChild(t, func(t *testing.T) {
+			shared := future.NewPool(1) // a package-level pool, say
+			var busy sync.Mutex         // held outside: a goroutine of the bubble waiting for it is not durably blocked
+			busy.Lock()
+			release := make(chan struct{})
+			// Another test's work: its worker, started outside the bubble,
+			// takes the bubble's function next.
+			future.Submit(shared, context.Background(), func(context.Context) (int, error) {
+				<-release
+				return 0, nil
+			})
+			synctest.Test(t, func(t *testing.T) {
+				go func() { busy.Lock() }() // keeps the bubble from reporting a deadlock
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				f := waitFor(shared, ctx) // queued behind the other test's work
+				close(release)
+				_, _ = f.Result() // fatal: the worker runs the function outside the bubble
+			})
+		})
+		require.False(t, ok, "the child process succeeded:\n%s", out)
+		assert.Contains(t, out, "fatal error: receive on synctest channel from outside bubble")
+	})
+	t.Run("pool made in the bubble", func(t *testing.T) {
+		childPasses(t, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now()
+				ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+				defer cancel()
+				_, err := waitFor(future.NewPool(1), ctx).Result()
+				assert.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.Equal(t, time.Hour, time.Since(start), "an hour of fake time")
+			})
+		})
+	})
+}
+
 // TestSynctestChildProcessesRun makes sure the child-process machinery runs
 // the bodies at all: a body that fails must fail its child.
 func TestSynctestChildProcessesRun(t *testing.T) {
