@@ -513,7 +513,7 @@ func TestFlightsMisusePanics(t *testing.T) {
 // join a run in flight.
 var joinOnly func(context.Context) (int, error)
 
-// TestFlightsCallersThatLeftRetainNothing: a million callers join a run
+// TestFlightsCallersThatLeftRetainNothing: manyCalls callers join a run
 // that stays in flight and leave it; after GC they retain under 8 bytes a
 // call, whether their context is a long-lived cancelable one (their
 // context.AfterFunc must go) or none. The run still answers its last
@@ -539,10 +539,7 @@ func TestFlightsCallersThatLeftRetainNothing(t *testing.T) {
 			<-f.DoneChan()
 		}},
 	}
-	calls := 1_000_000
-	if testing.Short() || raceEnabled {
-		calls = 100_000
-	}
+	calls := manyCalls()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			joinOnly = unused(t)

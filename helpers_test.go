@@ -39,6 +39,22 @@ func watchdog() {
 	})
 }
 
+// full reports whether the tests run at their full sizes: FUTURE_FULL=1 in
+// the environment, as .ci/run sets. By default (and with -short) the tests
+// that make a million calls or links, the heavy stress test and the
+// linearizability check run smaller, so that `go test -race ./...` stays
+// well under a minute on 2 cores; they check the same things.
+var full = os.Getenv("FUTURE_FULL") == "1"
+
+// sized returns n at full size (FUTURE_FULL=1, without -short), small
+// otherwise.
+func sized(small, n int) int {
+	if full && !testing.Short() {
+		return n
+	}
+	return small
+}
+
 // patience bounds every wait in the tests: generous, so a loaded machine
 // never fails a correct test, yet a hang fails instead of stalling CI.
 const patience = 10 * time.Second

@@ -15,7 +15,7 @@ import (
 	"github.com/gofutures/future"
 )
 
-// TestRequestsLeaveNothingOnAPendingFuture makes a million calls of each
+// TestRequestsLeaveNothingOnAPendingFuture makes manyCalls calls of each
 // kind against one future that never completes (a server's shutdown
 // future, say) and checks that, after GC, they retain under 8 bytes a call:
 // each call's listener leaves the long-lived future once its own result is
@@ -98,18 +98,15 @@ func TestRequestsLeaveNothingOnAPendingFuture(t *testing.T) {
 	}
 }
 
-// manyCalls is how many calls the retention tests make: a million, a tenth
-// of that under the race detector, where each call is ten times slower,
-// and 20,000 in a short run: still 160 KB of margin below the limit of 8
-// bytes a call, far above the collector's noise.
+// manyCalls is how many calls the retention tests make: at full size
+// (FUTURE_FULL=1) a million, or a tenth of that under the race detector,
+// where each call is ten times slower; by default 20,000: still 160 KB of
+// margin below the limit of 8 bytes a call, far above the collector's noise.
 func manyCalls() int {
-	switch {
-	case testing.Short():
-		return 20_000
-	case raceEnabled:
-		return 100_000
+	if raceEnabled {
+		return sized(20_000, 100_000)
 	}
-	return 1_000_000
+	return sized(20_000, 1_000_000)
 }
 
 // bytesRetainedPerCall makes n calls of call and returns the heap bytes they
@@ -126,7 +123,7 @@ func bytesRetainedPerCall(n int, call func()) float64 {
 	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
 }
 
-// TestQueuedWorkLeavesNothingBehindABusyWorker: a million functions
+// TestQueuedWorkLeavesNothingBehindABusyWorker: manyCalls functions
 // submitted behind a worker that stays busy, whose futures are then done
 // before they start, leave nothing in the pool, and their functions and
 // contexts are collected at once.

@@ -62,10 +62,7 @@ func TestLinearizable(t *testing.T) {
 
 	t.Run("Future", func(t *testing.T) {
 		t.Parallel()
-		histories := 10_000
-		if testing.Short() {
-			histories = 1_000
-		}
+		histories := sized(2_000, 10_000)
 		overlapped := 0
 		for i := range histories {
 			h := runLinHistory(future.New[int](), linRand(seed, i))

@@ -38,8 +38,8 @@ func TestStress(t *testing.T) {
 }
 
 func TestStressHeavy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("heavy stress test: run without -short")
+	if !full || testing.Short() {
+		t.Skip("heavy stress test: set FUTURE_FULL=1 (as .ci/run does), without -short")
 	}
 	t.Parallel()
 	ops := runStress(t, stressConfig{rounds: 500, heads: 8, racers: 6, registrars: 8, callbacks: 40, continuers: 6, readers: 4})

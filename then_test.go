@@ -181,8 +181,10 @@ func TestThenRecoverPipeline(t *testing.T) {
 
 // Not parallel: SetMaxStack is process-wide (see withMaxStack).
 func TestMillionLinkThenChain(t *testing.T) {
-	withMaxStack(t, 1<<20) // as the core's chain tests: far below one frame per link
-	const links = 1_000_000
+	// As the core's chain tests: the stack far below one frame per link,
+	// and a million links at full size (see withMaxStack).
+	withMaxStack(t, 1<<20)
+	links := sized(100_000, 1_000_000)
 	inc := func(v int) (int, error) { return v + 1, nil }
 	t.Run("success", func(t *testing.T) {
 		head := future.New[int]()

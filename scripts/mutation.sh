@@ -11,8 +11,8 @@
 # kill it, in scripts/mutation-equivalent.txt, and the efficacy over the
 # other mutants must be at least 95%; scripts/mutation_check.go checks both.
 #
-# The tests run with -short (via GOFLAGS), which skips only the heavy stress
-# test; CI runs everything at full size.
+# The tests run with -short (via GOFLAGS): at their default sizes even if
+# FUTURE_FULL=1 is set; CI runs them at full size too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
