@@ -15,11 +15,11 @@ import (
 // Retention: a done future must not keep alive what its callbacks,
 // continuation functions or Combine inputs referred to, since futures often
 // outlive the work that completed them (a cache of results, say). Each test
-// hangs a finalizer on an object only a callback refers to and checks, with
+// hangs a cleanup (runtime.AddCleanup) on an object only a callback refers to and checks, with
 // the future still reachable, that the object is collected once the future
 // is done, and, as a control, not before.
 
-// payload is big enough to get an allocation of its own, so its finalizer
+// payload is big enough to get an allocation of its own, so its cleanup
 // runs as soon as it is unreachable.
 type payload struct{ _ [64]byte }
 
@@ -27,7 +27,7 @@ type payload struct{ _ [64]byte }
 func tracked() (*payload, <-chan struct{}) {
 	p := new(payload)
 	ch := make(chan struct{})
-	runtime.SetFinalizer(p, func(*payload) { close(ch) })
+	runtime.AddCleanup(p, func(ch chan struct{}) { close(ch) }, ch)
 	return p, ch
 }
 
@@ -41,7 +41,7 @@ func collected(t *testing.T, ch <-chan struct{}, what string) {
 		select {
 		case <-ch:
 			return
-		case <-time.After(5 * time.Millisecond): // let the finalizer goroutine run
+		case <-time.After(5 * time.Millisecond): // let the cleanup goroutine run
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s is still reachable", what)
@@ -136,7 +136,7 @@ func TestDoneContinuationDropsItsFunction(t *testing.T) {
 func trackedFuture() (*future.Future[int], <-chan struct{}) {
 	f := future.New[int]()
 	ch := make(chan struct{})
-	runtime.SetFinalizer(f, func(*future.Future[int]) { close(ch) })
+	runtime.AddCleanup(f, func(ch chan struct{}) { close(ch) }, ch)
 	return f, ch
 }
 
@@ -202,7 +202,7 @@ func flattenTracked() (func(*testing.T), []<-chan struct{}, func()) {
 	in, inner := trackedFuture()
 	out := future.New[*future.Future[int]]()
 	outer := make(chan struct{})
-	runtime.SetFinalizer(out, func(*future.Future[*future.Future[int]]) { close(outer) })
+	runtime.AddCleanup(out, func(ch chan struct{}) { close(ch) }, outer)
 	flat := future.Flatten(out)
 	return func(t *testing.T) {
 			v, err := flat.Result()
