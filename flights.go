@@ -176,7 +176,8 @@ func (f *flight[K, V]) run(ctx context.Context, fn func(context.Context) (V, err
 // finish ends the run with the given outcome: fn's context is canceled and
 // the key freed before any caller sees the outcome, so a caller that calls
 // Do again on seeing it starts a new run. Then each caller still waiting
-// gets the outcome, and its callbacks run, in turn.
+// gets the outcome, and its callbacks run, in turn, even if one of them
+// calls runtime.Goexit.
 func (f *flight[K, V]) finish(v V, err error, tb *Traceback) {
 	f.cancel()
 	s := f.s
@@ -188,8 +189,22 @@ func (f *flight[K, V]) finish(v V, err error, tb *Traceback) {
 	f.waiting = nil
 	f.ended.Store(true)
 	s.mu.Unlock()
-	for _, c := range waiting {
-		c.result.complete(v, err, tb) // false for a caller leaving right now
+	answer(waiting, v, err, tb)
+}
+
+// answer hands the outcome to callers in turn (complete is false for a
+// caller leaving right now). If a callback calls runtime.Goexit (as
+// t.FailNow does), the deferred call answers the rest before the goroutine
+// ends, as expireFrom does for a pool's jobs.
+func answer[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
+	i := 0
+	defer func() {
+		if i < len(callers) {
+			answer(callers[i+1:], v, err, tb)
+		}
+	}()
+	for ; i < len(callers); i++ {
+		callers[i].result.complete(v, err, tb)
 	}
 }
 

@@ -485,6 +485,29 @@ func TestFlightsCallbacks(t *testing.T) {
 	mu.Unlock()
 }
 
+// TestFlightsGoexitInACallerCallback: a callback on one caller's future
+// that calls runtime.Goexit (as t.FailNow does) ends the run's goroutine as
+// the run hands out its outcome, yet every other caller still gets it, the
+// ones before it and the ones after.
+func TestFlightsGoexitInACallerCallback(t *testing.T) {
+	logs := captureLogs(t) // not parallel: the Goexit is logged
+	var s future.Flights[string, int]
+	b := newBackend()
+	fs := []*future.Future[int]{s.Do(context.Background(), "k", b.fn)}
+	receive(t, b.ctxs)
+	for range 3 {
+		fs = append(fs, s.Do(context.Background(), "k", unused(t)))
+	}
+	fs[1].AddDoneCallback(func(*future.Future[int]) { runtime.Goexit() })
+	close(b.release)
+	for i, f := range fs {
+		v, err := await(t, f)
+		require.NoError(t, err, "caller %d", i)
+		assert.Equal(t, 1, v, "caller %d", i)
+	}
+	assert.Contains(t, logs.String(), "runtime.Goexit")
+}
+
 func TestFlightsMisusePanics(t *testing.T) {
 	t.Parallel()
 	var s future.Flights[string, int]
