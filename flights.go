@@ -15,12 +15,36 @@ import (
 // The zero value is ready to use. A Flights must not be copied after first
 // use. Its methods are safe for concurrent use.
 type Flights[K comparable, V any] struct {
+	// table holds the run each key's callers join, while it is in flight
+	// and someone still waits for it; a run that ends, that every caller
+	// has left or that Forget detached is no longer there.
+	table[K, V]
+}
+
+// table is the lock and the map of keys in flight that Flights and Batcher
+// share: m holds, for each key, the callers a new caller of that key joins
+// (a Flights run, or a key of a Batcher's batch), until they are answered,
+// all have left, or Forget detached them. mu guards m and the callers of
+// every flight in it.
+type table[K comparable, V any] struct {
 	mu sync.Mutex
-	// m holds the run each key's callers join, while it is in flight and
-	// someone still waits for it; a run that ends, that every caller has
-	// left or that Forget detached is no longer here. mu guards it, and
-	// the callers of every run.
-	m map[K]*flight[K, V]
+	m  map[K]*flight[K, V]
+}
+
+// put makes f the flight that key's callers join. t.mu must be held.
+func (t *table[K, V]) put(key K, f *flight[K, V]) {
+	if t.m == nil {
+		t.m = make(map[K]*flight[K, V])
+	}
+	t.m[key] = f
+}
+
+// detach makes f a flight no new caller joins, if it is still key's. t.mu
+// must be held.
+func (t *table[K, V]) detach(f *flight[K, V]) {
+	if t.m[f.key] == f {
+		delete(t.m, f.key)
+	}
 }
 
 // Do returns a future of the outcome of fn run for key, sharing a run
@@ -74,35 +98,15 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		f.fail(context.Cause(ctx), nil)
 		return f
 	}
-	// The caller listens to its own future first, so that whoever
-	// completes it, the caller leaves the run before any callback runs. A
-	// caller of Do waits for its future, as a caller of singleflight's
-	// DoChan does for its channel: make the channel now. A caller whose
-	// ctx can never end (its Done is nil) needs no AfterFunc, so it is a
-	// plain caller, with no room for one.
-	var c *caller[K, V]
-	var w *watchedCaller[K, V]
-	if ctx.Done() == nil {
-		c = new(caller[K, V])
-		c.result.hookAwaited(leaver[K, V]{c})
-	} else {
-		w = new(watchedCaller[K, V])
-		c = &w.caller
-		c.result.hookAwaited(watchedLeaver[K, V]{w})
-	}
-
+	c, w := newCaller[K, V](ctx)
 	s.mu.Lock()
 	f := s.m[key]
 	start := f == nil
 	if start {
-		f = &flight[K, V]{s: s, key: key}
-		if s.m == nil {
-			s.m = make(map[K]*flight[K, V])
-		}
-		s.m[key] = f
+		f = &flight[K, V]{t: &s.table, key: key}
+		s.put(key, f)
 	}
-	c.run, c.slot = f, len(f.waiting)
-	f.waiting = append(f.waiting, c)
+	f.join(c)
 	s.mu.Unlock()
 
 	if start {
@@ -134,26 +138,39 @@ func (s *Flights[K, V]) Forget(key K) {
 	s.mu.Unlock()
 }
 
-// flight is one run of a function for a key and the callers waiting for
-// it. The callers are in a slice guarded by the Flights' lock, as
-// singleflight keeps its callers' channels: joining, leaving and the end of
-// the run each take that lock once, and no lock of the run's own.
+// flight is the callers waiting for one key's outcome: a Flights run, or
+// a key of a Batcher's batch. The callers are in a slice guarded by the
+// table's lock, as singleflight keeps its callers' channels: joining,
+// leaving and the answer each take that lock once, and no lock of the
+// flight's own.
 type flight[K comparable, V any] struct {
-	s   *Flights[K, V]
+	t   *table[K, V]
 	key K
 	// waiting holds the callers that have not left, each at its slot (for
 	// a caller whose ctx can end, the caller inside its watchedCaller:
-	// the run needs only its result and slot); the run hands its outcome
-	// to those still here when it ends. s.mu guards it. When it empties
-	// the run is detached from key at once, so a run nobody waits for
-	// never gains a caller.
+	// the flight needs only its result and slot); they get the outcome
+	// when it comes. t.mu guards it. When it empties the flight is
+	// detached from key at once, so a flight nobody waits for never gains
+	// a caller.
 	waiting []*caller[K, V]
-	// ended is set, under s.mu, when the run has taken waiting to hand
-	// over its outcome; a caller that sees it has nothing to leave.
+	// ended is set, under t.mu, when the outcome has come and waiting is
+	// being answered; a caller that sees it has nothing to leave.
 	ended atomic.Bool
-	// cancel cancels fn's context. It is set before the run can end or
-	// lose its last caller, and never changes after.
+	// cancel cancels a Flights run's context: the last caller out calls
+	// it. It is set before the run can end or lose its last caller, and
+	// never changes after.
 	cancel context.CancelFunc
+	// batch is the batch of a Batcher's key, and nil for a Flights run;
+	// slot is the key's index in batch.keys while the batch is not yet
+	// fetching. t.mu guards slot.
+	batch *batch[K, V]
+	slot  int
+}
+
+// join adds c to f's callers. t.mu must be held.
+func (f *flight[K, V]) join(c *caller[K, V]) {
+	c.run, c.slot = f, len(f.waiting)
+	f.waiting = append(f.waiting, c)
 }
 
 // run runs fn on the calling goroutine and hands its outcome to the
@@ -180,15 +197,13 @@ func (f *flight[K, V]) run(ctx context.Context, fn func(context.Context) (V, err
 // calls runtime.Goexit.
 func (f *flight[K, V]) finish(v V, err error, tb *Traceback) {
 	f.cancel()
-	s := f.s
-	s.mu.Lock()
-	if s.m[f.key] == f {
-		delete(s.m, f.key)
-	}
+	t := f.t
+	t.mu.Lock()
+	t.detach(f)
 	waiting := f.waiting
 	f.waiting = nil
 	f.ended.Store(true)
-	s.mu.Unlock()
+	t.mu.Unlock()
 	answer(waiting, v, err, tb)
 }
 
@@ -208,14 +223,14 @@ func answer[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Tr
 	}
 }
 
-// drop takes c, which is leaving, off the callers waiting for the run,
-// unless the run has ended; the last one out detaches the run from its key
-// and cancels its context.
+// drop takes c, which is leaving, off the callers waiting for f, unless
+// f's outcome has come; the last one out detaches f from its key and
+// cancels a Flights run's context, or takes the key out of its batch.
 func (f *flight[K, V]) drop(c *caller[K, V]) {
-	s := f.s
-	s.mu.Lock()
+	t := f.t
+	t.mu.Lock()
 	if f.ended.Load() {
-		s.mu.Unlock() // the run ended as c was leaving: it has let go of c
+		t.mu.Unlock() // the outcome came as c was leaving: f has let go of c
 		return
 	}
 	last := len(f.waiting) - 1
@@ -226,13 +241,18 @@ func (f *flight[K, V]) drop(c *caller[K, V]) {
 	if cap(f.waiting) > 16 && last < cap(f.waiting)/4 {
 		f.waiting = append([]*caller[K, V](nil), f.waiting...) // give back what a burst of callers left
 	}
-	empty := last == 0
-	if empty && s.m[f.key] == f {
-		delete(s.m, f.key)
+	var then func() // what the last one out does once the lock is let go
+	if last == 0 {
+		t.detach(f)
+		if f.batch == nil {
+			then = f.cancel
+		} else {
+			then = f.batch.left(f)
+		}
 	}
-	s.mu.Unlock()
-	if empty {
-		f.cancel()
+	t.mu.Unlock()
+	if then != nil {
+		then()
 	}
 }
 
@@ -243,8 +263,28 @@ type caller[K comparable, V any] struct {
 	// run is the flight the caller waits for, until it leaves; only Do
 	// (before anyone else can see the caller) and leave touch it.
 	run *flight[K, V]
-	// slot is the caller's index in run.waiting; s.mu guards it.
+	// slot is the caller's index in run.waiting; the table's mu guards
+	// it.
 	slot int
+}
+
+// newCaller makes the share of a caller with ctx in a flight: a plain
+// caller if ctx can never end (its Done is nil), with no room for an
+// AfterFunc; otherwise a watchedCaller, returned as w too, on which the
+// caller must call watch(ctx) once it has joined. The caller listens to its
+// own future first, so that whoever completes it, the caller leaves before
+// any callback runs. A caller waits for its future, as a caller of
+// singleflight's DoChan does for its channel: the channel is made now.
+func newCaller[K comparable, V any](ctx context.Context) (c *caller[K, V], w *watchedCaller[K, V]) {
+	if ctx.Done() == nil {
+		c = new(caller[K, V])
+		c.result.hookAwaited(leaver[K, V]{c})
+		return c, nil
+	}
+	w = new(watchedCaller[K, V])
+	c = &w.caller
+	c.result.hookAwaited(watchedLeaver[K, V]{w})
+	return c, w
 }
 
 // leave runs once c's future is done, whoever completed it: a caller that
