@@ -153,6 +153,9 @@ type flight[K comparable, V any] struct {
 	// detached from key at once, so a flight nobody waits for never gains
 	// a caller.
 	waiting []*caller[K, V]
+	// one is where waiting starts, so that a key or run with one caller
+	// (most of a batch's keys) makes no slice.
+	one [1]*caller[K, V]
 	// ended is set, under t.mu, when the outcome has come and waiting is
 	// being answered; a caller that sees it has nothing to leave.
 	ended atomic.Bool
@@ -169,6 +172,9 @@ type flight[K comparable, V any] struct {
 
 // join adds c to f's callers. t.mu must be held.
 func (f *flight[K, V]) join(c *caller[K, V]) {
+	if f.waiting == nil {
+		f.waiting = f.one[:0]
+	}
 	c.run, c.slot = f, len(f.waiting)
 	f.waiting = append(f.waiting, c)
 }

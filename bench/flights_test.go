@@ -69,12 +69,8 @@ func BenchmarkFlights(b *testing.B) {
 // has), waits for the value and returns it. It reports, beside the usual
 // figures, ns and allocations per caller.
 func flightRounds(b *testing.B, call func(key int, asked func(), gate <-chan struct{}) int) {
-	b.ReportAllocs()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	b.ResetTimer()
 	var wg sync.WaitGroup
-	for range b.N {
+	perUnit(b, flightCallers, "caller", func() {
 		gate := make(chan struct{})
 		var pending atomic.Int32
 		pending.Store(flightCallers)
@@ -94,10 +90,23 @@ func flightRounds(b *testing.B, call func(key int, asked func(), gate <-chan str
 			}()
 		}
 		wg.Wait()
+	})
+}
+
+// perUnit runs round b.N times and reports, beside the usual figures, ns and
+// allocations per unit (a Flights caller, a Batcher load), of which a round
+// has n.
+func perUnit(b *testing.B, n int, unit string, round func()) {
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for range b.N {
+		round()
 	}
 	b.StopTimer()
 	runtime.ReadMemStats(&after)
-	n := float64(b.N) * flightCallers
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/caller")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/caller")
+	units := float64(b.N) * float64(n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/units, "ns/"+unit)
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/units, "allocs/"+unit)
 }
