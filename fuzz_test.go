@@ -7,9 +7,13 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/gofutures/future"
 )
@@ -1618,5 +1622,252 @@ func (z *fuzzer) receive(ch <-chan struct{}, what string) {
 	case <-ch:
 	case <-time.After(patience):
 		z.fail("%s in time", what)
+	}
+}
+
+// FuzzBatcher decodes its input into loads, leaves and dispatches on a
+// Batcher (maxKeys 3, wait 10ms, on the fake clock of a synctest bubble) and
+// checks them against a model of batches: fetch sees exactly the keys of
+// its batch that some caller still waits for, once each, in the order they
+// were first loaded, when the batch fills or its wait ends, never for an
+// empty batch; a key whose fetch is held joins it; each caller gets its own
+// leaving's error or its key's outcome (its value, ErrNotFound for a key the
+// fetch leaves out, the fetch's error or panic); a held fetch's context ends
+// when its last caller leaves.
+func FuzzBatcher(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 2, 5})
+	f.Add([]byte{0, 1, 3, 0, 0, 2, 0, 3, 6, 0})
+	f.Add([]byte{1, 0, 4, 0, 0, 6, 1, 5, 2, 0, 0, 0, 7, 0})
+	f.Add([]byte{0, 0, 8, 0, 3, 0, 6, 2, 0, 0, 7, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		synctest.Test(t, func(t *testing.T) { fuzzBatcher(t, data) })
+	})
+}
+
+// fuzzBatch is the model's batch: its keys in first-load order, with the
+// callers still waiting for each.
+type fuzzBatch struct {
+	keys    []int
+	start   time.Duration // when its first key was loaded
+	waiting map[int]int
+	ctx     context.Context // fetch's, once dispatched
+	release chan struct{}   // closed to let a held fetch return
+	mode    byte            // how fetch answers: see fuzzBatcher
+}
+
+func (b *fuzzBatch) live() []int {
+	var ks []int
+	for _, k := range b.keys {
+		if b.waiting[k] > 0 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// fuzzLoad is one Load: its future, key and batch, and how it left.
+type fuzzLoad struct {
+	f      *future.Future[int]
+	key    int
+	batch  *fuzzBatch
+	cancel context.CancelCauseFunc // nil for a context that cannot end
+	left   error                   // the error it left with, nil while it waits
+}
+
+func fuzzBatcher(t *testing.T, data []byte) {
+	const maxKeys, wait = 3, 10 * time.Millisecond
+	var (
+		mu      sync.Mutex // guards fetched and mode against the fetch goroutines
+		fetched []fetchCall
+		mode    byte // the mode of the next batch dispatched
+		held    = make(chan *fuzzBatch, 64)
+		t0      = time.Now()
+	)
+	var pending *fuzzBatch
+	var running []*fuzzBatch // dispatched, fetch held
+	var loads []*fuzzLoad
+	byKey := map[int]*fuzzBatch{} // the batch a load of the key joins
+	b := future.NewBatcher(maxKeys, wait, func(ctx context.Context, keys []int) (map[int]int, error) {
+		mu.Lock()
+		fetched = append(fetched, fetchCall{time.Since(t0), slices.Clone(keys)})
+		m := mode
+		mu.Unlock()
+		if m&4 != 0 {
+			release := make(chan struct{})
+			held <- &fuzzBatch{ctx: ctx, release: release}
+			<-release
+		}
+		switch m & 3 {
+		case 1:
+			return nil, errBoom
+		case 2:
+			panic("fuzz fetch")
+		}
+		vs := map[int]int{}
+		for _, k := range keys {
+			if k != 3 { // key 3 is never found
+				vs[k] = 10 * k
+			}
+		}
+		vs[99] = 990 // not asked for
+		return vs, nil
+	})
+	expectFetch := func(bt *fuzzBatch, at time.Duration) {
+		t.Helper()
+		synctest.Wait()
+		mu.Lock()
+		got := fetched
+		fetched = nil
+		mu.Unlock()
+		want := bt.live()
+		if len(want) == 0 {
+			require.Empty(t, got, "an empty batch was fetched")
+			return
+		}
+		require.Equal(t, []fetchCall{{at, want}}, got, "fetch of batch %v", bt.keys)
+		for _, k := range want {
+			delete(byKey, k)
+		}
+		bt.mode = mode
+		if bt.mode&4 != 0 {
+			h := <-held
+			bt.ctx, bt.release = h.ctx, h.release
+			running = append(running, bt)
+			for _, k := range want {
+				byKey[k] = bt // held: loads of its keys join it
+			}
+			return
+		}
+		finished(t, bt, loads)
+	}
+	leave := func(l *fuzzLoad, err error) {
+		t.Helper()
+		synctest.Wait()
+		require.True(t, l.f.Done())
+		require.ErrorIs(t, l.f.Exception(), err)
+		l.left = err
+		bt := l.batch
+		bt.waiting[l.key]--
+		if bt.waiting[l.key] == 0 && byKey[l.key] == bt {
+			delete(byKey, l.key)
+		}
+		if bt.ctx != nil && len(bt.live()) == 0 {
+			require.Error(t, bt.ctx.Err(), "the last one out cancels fetch's context")
+		}
+	}
+	r := &fzReader{data: data}
+	for step := 0; step < 64 && r.more(); step++ {
+		switch op := r.byte() % 9; op {
+		case 0, 1: // Load, with a context that cannot end or one that can
+			k := int(r.byte() % 5)
+			l := &fuzzLoad{key: k}
+			ctx := context.Background()
+			if op == 1 {
+				ctx, l.cancel = context.WithCancelCause(ctx)
+			}
+			l.f = b.Load(ctx, k)
+			loads = append(loads, l)
+			bt := byKey[k]
+			if bt == nil {
+				if pending == nil {
+					pending = &fuzzBatch{start: time.Since(t0), waiting: map[int]int{}}
+				}
+				bt = pending
+				// A key that left the batch and comes back goes to its end.
+				bt.keys = append(slices.DeleteFunc(bt.keys, func(x int) bool { return x == k }), k)
+				byKey[k] = bt
+			}
+			l.batch = bt
+			bt.waiting[k]++
+			if bt == pending && len(bt.live()) == maxKeys {
+				pending = nil
+				expectFetch(bt, time.Since(t0))
+			}
+		case 2, 3: // Cancel a load, or cancel its context
+			if len(loads) == 0 {
+				continue
+			}
+			l := loads[int(r.byte())%len(loads)]
+			if l.left != nil || l.f.Done() {
+				continue
+			}
+			if op == 2 || l.cancel == nil {
+				require.True(t, l.f.Cancel())
+				leave(l, context.Canceled)
+			} else {
+				l.cancel(errBoom)
+				leave(l, errBoom)
+			}
+			if pending != nil && len(pending.live()) == 0 {
+				pending = nil // undone: the next key starts a new batch
+			}
+		case 4, 5, 6, 7: // the wait passes; the next fetch answers in mode op&3 (held if the byte says)
+			mu.Lock()
+			mode = byte(op&3) | r.byte()&4
+			mu.Unlock()
+			time.Sleep(wait)
+			if pending != nil {
+				bt := pending
+				pending = nil
+				expectFetch(bt, bt.start+wait)
+			}
+			synctest.Wait()
+			mu.Lock()
+			require.Empty(t, fetched, "an empty batch was fetched")
+			mu.Unlock()
+		case 8: // a held fetch returns
+			if len(running) == 0 {
+				continue
+			}
+			i := int(r.byte()) % len(running)
+			bt := running[i]
+			running = slices.Delete(running, i, i+1)
+			for k, other := range byKey {
+				if other == bt {
+					delete(byKey, k)
+				}
+			}
+			close(bt.release)
+			finished(t, bt, loads)
+		}
+	}
+	for _, bt := range running {
+		close(bt.release)
+	}
+	for _, l := range loads {
+		if l.left == nil && l.f.Running() {
+			l.f.Cancel()
+		}
+	}
+	synctest.Wait()
+}
+
+// finished checks, once bt's fetch has returned, that every load of bt
+// still waiting got its key's outcome in bt's mode.
+func finished(t *testing.T, bt *fuzzBatch, loads []*fuzzLoad) {
+	t.Helper()
+	synctest.Wait()
+	if bt.ctx != nil {
+		require.Error(t, bt.ctx.Err(), "fetch's context ends when it returns")
+	}
+	for _, l := range loads {
+		if l.batch != bt || l.left != nil {
+			continue
+		}
+		require.True(t, l.f.Done(), "load of %d not answered", l.key)
+		v, err := l.f.Result()
+		switch {
+		case bt.mode&3 == 1:
+			require.ErrorIs(t, err, errBoom)
+		case bt.mode&3 == 2:
+			var pe *future.PanicError
+			require.ErrorAs(t, err, &pe)
+		case l.key == 3:
+			require.ErrorIs(t, err, future.ErrNotFound)
+		default:
+			require.NoError(t, err)
+			require.Equal(t, 10*l.key, v)
+		}
+		l.left = errors.New("answered")
 	}
 }
