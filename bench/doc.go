@@ -8,7 +8,9 @@
 // Benchmark function whose sub-benchmarks are named lib=NAME: baseline (the
 // floor, or the hand-rolled code the workload replaces), future, errgroup,
 // conc, mo, workiva and singleflight, each where it has the operation
-// (Flights is measured against singleflight, the code it replaces), and
+// (Flights is measured against singleflight, the code it replaces;
+// Batch and BatchDistinct against vikstrous/dataloadgen and
+// graph-gophers/dataloader, the DataLoaders Go servers use), and
 // errgroup-fork in the group workloads: errgroup doing what Fork does
 // beyond it, a Future and a context of its own for each function. Adding
 // a workload is adding a file; run.sh runs them all, summarises them with

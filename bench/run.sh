@@ -31,8 +31,8 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 	# workload run one after another, in an order that rotates from round to
 	# round, so that a change of load on the machine hits them alike.
 	go test -c -o "$tmp/bench.test" .
-	workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool)
-	libs=(baseline future future-request workiva mo errgroup errgroup-fork conc singleflight)
+	workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool Batch BatchDistinct)
+	libs=(baseline future future-request workiva mo errgroup errgroup-fork conc singleflight dataloadgen dataloader)
 	if [ -n "${BEFORE:-}" ]; then
 		mkdir "$tmp/before"
 		git -C .. archive "$BEFORE" | tar -x -C "$tmp/before"
@@ -109,16 +109,17 @@ fi
 echo "--- benchstat"
 # Each workload's contenders against ours, then against the workload's
 # baseline (the chart's ratios: Flights' is singleflight, the code it
-# replaces, and the groups' errgroup); the failure path against
+# replaces, the groups' errgroup, and the batches' dataloadgen); the failure path against
 # SetException; the reads, for their intervals; with BEFORE, W1-W5 of the
 # earlier commit against today's. As text for people
 # (results/benchstat.txt) and as CSV for cmd/report (results/benchstat.csv).
-timed='W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool OR Flights OR Group OR GroupNoPool'
+timed='W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool OR Flights OR Group OR GroupNoPool OR Batch OR BatchDistinct'
 comparisons=(
-	".name:($timed)" '/lib@(future baseline future-request workiva mo errgroup errgroup-fork conc singleflight)'
+	".name:($timed)" '/lib@(future baseline future-request workiva mo errgroup errgroup-fork conc singleflight dataloadgen dataloader)'
 	'.name:(W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool)' '/lib@(baseline future future-request workiva mo errgroup conc)'
 	'.name:Flights' '/lib@(singleflight future)'
 	'.name:(Group OR GroupNoPool)' '/lib@(errgroup future errgroup-fork conc)'
+	'.name:(Batch OR BatchDistinct)' '/lib@(dataloadgen future dataloader)'
 	'.name:Failure' '/op@(SetException SetResult errors.New CaptureTraceback CaptureTraceback-deep workiva-SetError)'
 	'.name:Reads' '/lib'
 )

@@ -18,6 +18,8 @@ var workloads = []struct{ name, what, baseline, base, short string }{
 	{"Flights", "a round of 1,000 concurrent callers, each on a goroutine of its own, asking for one of 10 keys and waiting for its value; each key's work runs once a round (issue 14)", "`singleflight.Group.DoChan` from golang.org/x/sync, the callers receiving from their channels", "singleflight", "1,000 concurrent callers over 10 keys, one run per key; 1× = singleflight.DoChan"},
 	{"Group", "one request's group: 1,000 tiny functions forked at most 4 at a time, a wait, the results read (issue 13); ours on a pool of 4 made once", "x/sync errgroup: `errgroup.WithContext` and `SetLimit(4)`, results written into a slice", "errgroup", "one request forks 1,000 tiny functions, 4 at a time; 1× = errgroup with SetLimit(4)"},
 	{"GroupNoPool", "the same group with no limit: a goroutine per function (issue 13)", "x/sync errgroup: `errgroup.WithContext`, no limit", "errgroup", "the same group, a goroutine per function; 1× = errgroup, no limit"},
+	{"Batch", "a round of 1,000 concurrent goroutines each loading one of 100 keys through a fresh loader (maxKeys 100, the same wait for all) and waiting for its value; one fetch of the 100 keys a round (issue 25)", "vikstrous/dataloadgen `Loader.LoadThunk`, the fastest Go DataLoader we know", "dataloadgen", "1,000 goroutines loading one of 100 keys, one batch; 1× = dataloadgen"},
+	{"BatchDistinct", "the same with 10,000 distinct keys a round: each goroutine loads 10 keys of its own, then waits for each; 100 full batches a round (issue 25)", "vikstrous/dataloadgen `Loader.LoadThunk`", "dataloadgen", "1,000 goroutines loading 10 distinct keys each, 100 batches; 1× = dataloadgen"},
 }
 
 // baseOf returns the library a workload's ratios are taken against.
@@ -31,7 +33,7 @@ func baseOf(workload string) string {
 }
 
 // libs are the libraries in the order the tables and the chart show them.
-var libs = []string{"baseline", "future", "future-request", "workiva", "mo", "errgroup", "errgroup-fork", "conc", "singleflight"}
+var libs = []string{"baseline", "future", "future-request", "workiva", "mo", "errgroup", "errgroup-fork", "conc", "singleflight", "dataloadgen", "dataloader"}
 
 var libNames = map[string]string{
 	"baseline":       "baseline",
@@ -43,22 +45,26 @@ var libNames = map[string]string{
 	"errgroup-fork":  "x/sync errgroup doing what Fork does: a Future and a context (`context.WithCancel`) per function",
 	"conc":           "sourcegraph/conc",
 	"singleflight":   "x/sync singleflight (`DoChan`)",
+	"dataloadgen":    "vikstrous/dataloadgen (`LoadThunk`)",
+	"dataloader":     "graph-gophers/dataloader v7 (`Load`)",
 }
 
 // behind explains, for a workload and a peer, why that peer is as fast as or
 // faster than future there; the report prints it only when it is.
 var behind = map[key]string{
-	{"W1", "workiva"}:           "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, the size of our Future[int] (value, failure, listeners, state, mutex, channel), with no callbacks to check on completion, though it boxes each value in an `interface{}`, a second allocation for any value that is not a small integer.",
-	{"W2", "workiva"}:           "`futures.Selectable` blocks the way our Result does when its one yield (runtime.Gosched) has not seen the completion (a channel made lazily under a mutex by the first reader) and has no callbacks to look for on completion; it takes its mutex to complete and boxes the value, where ours uses two atomic ors. See the W2 targets for the profile.",
-	{"W5", "workiva"}:           "W5 is dominated by starting and scheduling 1,000 goroutines, which every contender pays alike; the differences are within the noise.",
-	{"W5", "mo"}:                "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
-	{"Go", "errgroup"}:          "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result yields once and, if the function has not finished by then, blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
-	{"Go", "conc"}:              "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel when its yield was not enough.",
-	{"Flights", "singleflight"}: "a singleflight caller gets a buffered channel; ours gets a Future of its own, which it can cancel without touching the others: Do makes the future and its done channel, and hooks on the future the listener that takes a leaving caller out of the run. Either way, a waiting caller makes two allocations. See the Flights target for what the profile says.",
-	{"Group", "errgroup"}:       "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
-	{"Group", "conc"}:           "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
-	{"GroupNoPool", "errgroup"}: "See the GroupNoPool target above: a goroutine per function in both, and a future and a context per function in ours (compare errgroup-fork).",
-	{"Pool", "conc"}:            "conc's pool runs a `func()` with no result and no context: a task is the caller's closure handed to a worker over a channel (1 allocation, 48 B). Ours gives each task a Future for its result and a context of its own that Cancel and the end of the request reach (made lazily: it becomes a child of the request's context only if the function waits on it), 3 allocations and 256 B counting the caller's closure. The two are close enough that which leads changes from run to run.",
+	{"W1", "workiva"}:                "`futures.Selectable` is a 64-byte struct with a mutex and no callbacks, the size of our Future[int] (value, failure, listeners, state, mutex, channel), with no callbacks to check on completion, though it boxes each value in an `interface{}`, a second allocation for any value that is not a small integer.",
+	{"W2", "workiva"}:                "`futures.Selectable` blocks the way our Result does when its one yield (runtime.Gosched) has not seen the completion (a channel made lazily under a mutex by the first reader) and has no callbacks to look for on completion; it takes its mutex to complete and boxes the value, where ours uses two atomic ors. See the W2 targets for the profile.",
+	{"W5", "workiva"}:                "W5 is dominated by starting and scheduling 1,000 goroutines, which every contender pays alike; the differences are within the noise.",
+	{"W5", "mo"}:                     "as for workiva: starting and scheduling 1,000 goroutines dominates W5.",
+	{"Go", "errgroup"}:               "errgroup's Wait parks on the runtime semaphore inside a `sync.WaitGroup` and returns no value, where our Result yields once and, if the function has not finished by then, blocks on the future's channel (the one DoneChan returns, so that a future can be used in a select), made when the reader finds the future pending: one channel allocation more per blocked reader, for a typed value and a panic turned into an error with its stack.",
+	{"Go", "conc"}:                   "as for errgroup: conc's WaitGroup parks on a semaphore and returns no value; our Result makes the future's channel when its yield was not enough.",
+	{"Flights", "singleflight"}:      "a singleflight caller gets a buffered channel; ours gets a Future of its own, which it can cancel without touching the others: Do makes the future and its done channel, and hooks on the future the listener that takes a leaving caller out of the run. Either way, a waiting caller makes two allocations. See the Flights target for what the profile says.",
+	{"Group", "errgroup"}:            "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
+	{"Group", "conc"}:                "See the Group targets above: the pool's lock per function, and each task's cache lines moving between cores.",
+	{"Batch", "dataloadgen"}:         "a dataloadgen load of a key already in the batch returns the key's cached thunk: no allocation, and every caller of the batch waits on one channel, closed once. Each of our callers gets a Future of its own, which it can cancel alone: two allocations (the future, 80 bytes for an int, and its done channel), a completion each, and a goroutine woken by each.",
+	{"BatchDistinct", "dataloadgen"}: "per new key, dataloadgen makes one closure and the batch's callers share its channel; ours makes the caller's future and its channel, and the key's flight (the callers, the batch it is in), and wakes each caller's goroutine for each of its futures.",
+	{"GroupNoPool", "errgroup"}:      "See the GroupNoPool target above: a goroutine per function in both, and a future and a context per function in ours (compare errgroup-fork).",
+	{"Pool", "conc"}:                 "conc's pool runs a `func()` with no result and no context: a task is the caller's closure handed to a worker over a channel (1 allocation, 48 B). Ours gives each task a Future for its result and a context of its own that Cancel and the end of the request reach (made lazily: it becomes a child of the request's context only if the function waits on it), 3 allocations and 256 B counting the caller's closure. The two are close enough that which leads changes from run to run.",
 }
 
 // missed explains, for a target, what stands between future and it; the

@@ -68,6 +68,10 @@ var targets = []target{
 	{what: "Group ≤ 0.85× errgroup", workload: "Group", vs: "errgroup", limit: 0.85},
 	{what: "Group ≤ 1.0× conc", workload: "Group", vs: "conc", limit: 1.0},
 	{what: "GroupNoPool ≤ 1.0× errgroup", workload: "GroupNoPool", vs: "errgroup", limit: 1.0},
+	{what: "Batch ≤ 1.0× dataloadgen", workload: "Batch", vs: "dataloadgen", limit: 1.0},
+	{what: "Batch ≤ 1.0× graph-gophers/dataloader", workload: "Batch", vs: "dataloader", limit: 1.0},
+	{what: "BatchDistinct ≤ 1.0× dataloadgen", workload: "BatchDistinct", vs: "dataloadgen", limit: 1.0},
+	{what: "BatchDistinct ≤ 1.0× graph-gophers/dataloader", workload: "BatchDistinct", vs: "dataloader", limit: 1.0},
 }
 
 // ours returns the numerator of t's ratio.
