@@ -69,8 +69,9 @@
 // When a continuation completes its own future, that future's callbacks run
 // before the next callback of the first one, just as nested calls would.
 // No goroutine is started for any of it: only Go, [GoContext], a Pool's
-// workers, Flights and [Hedge] start goroutines, each to run a function (see
-// "Cancellation, contexts and the pool" and "Shared and hedged work").
+// workers, Flights, a Batcher's batches and [Hedge] start goroutines, each
+// to run a function (see "Cancellation, contexts and the pool", "Shared and
+// hedged work" and "Batches").
 //
 // Completion is iterative: completing the head of a chain of a million
 // continuations, or of deeply nested flattened futures or Combines, runs
@@ -205,6 +206,40 @@
 //	                              ones failed (gRPC: on each non-fatal status); gRPC also caps
 //	                              attempts at 5, throttles hedging when too many calls fail, and
 //	                              ends at once on a fatal status (with Hedge, cancel ctx from fn)
+//
+// # Batches
+//
+// [Batcher] is DataLoader's batching (facebook/dataloader, graphql-java's
+// java-dataloader, graph-gophers/dataloader, vikstrous/dataloadgen) on
+// futures: many callers each load one key, one call of fetch serves a batch
+// of them, dispatched when it holds maxKeys distinct keys or wait after its
+// first (wait 0: as soon as its goroutine runs). Built on what Flights
+// does, each caller gets a future of its own and leaves alone; a key no
+// caller waits for leaves its batch before fetch sees it; fetch's context
+// keeps the first caller's values but not its deadline, and is canceled
+// when the batch's last caller leaves. Nothing is cached:
+//
+//	users := future.NewBatcher(100, 2*time.Millisecond, func(ctx context.Context, ids []int) (map[int]User, error) {
+//		return db.UsersByID(ctx, ids) // once for the lot
+//	})
+//	u, err := users.Load(ctx, id).Result()
+//
+// Where it differs from the DataLoaders:
+//
+//	facebook/dataloader           batches one tick of the event loop (ours: wait, or 0); per-key
+//	                              Error values in the result array (ours: a map, ErrNotFound for
+//	                              a missing key, fetch's error fails the batch); a cache by default;
+//	                              promises cannot be canceled
+//	java-dataloader               load returns a CompletableFuture, batches go on dispatch(); with
+//	                              its default cache the callers of a key share one future, so one
+//	                              caller's cancel fails it for all; a mapped loader's missing key
+//	                              is null
+//	graph-gophers/dataloader v7   the batch function gets the first caller's ctx, cancellation and
+//	                              deadline included, and must return one Result per key; a panic
+//	                              fails the batch without its stack; an unbounded cache by default
+//	vikstrous/dataloadgen         the same map-shaped fetch and ErrNotFound; fetch gets the first
+//	                              caller's ctx; every key is cached for the loader's life; a caller
+//	                              cannot leave a batch
 //
 // # Lifetimes: nothing outlives its request
 //
