@@ -232,30 +232,40 @@ func (p *batch[K, V]) finish(m map[K]V, err error, tb *Traceback) {
 	answerKeys(keys, m, err, tb)
 }
 
-// answerKeys answers the callers of each key in turn. If a callback calls
-// runtime.Goexit, the deferred call answers the keys after it before the
-// goroutine ends (answer does the same for the key's other callers).
+// answerKeys answers the callers of every key: first each caller's future
+// is made done with its key's outcome, then the callbacks run, key by key.
+// If a callback calls runtime.Goexit, the deferred call runs those of the
+// keys after it before the goroutine ends (runCallbacks does the same for
+// the key's other callers).
 func answerKeys[K comparable, V any](keys []*flight[K, V], m map[K]V, err error, tb *Traceback) {
+	var zero V
+	for _, f := range keys {
+		switch v, ok := m[f.key]; {
+		case len(f.waiting) == 0: // ended: no caller changes waiting any more
+		case err != nil:
+			settle(f.waiting, zero, err, tb)
+		case !ok:
+			settle(f.waiting, zero, fmt.Errorf("%w: %v", ErrNotFound, f.key), nil)
+		default:
+			settle(f.waiting, v, nil, nil)
+		}
+	}
+	runKeyCallbacks(keys)
+}
+
+// runKeyCallbacks runs runCallbacks for each key in turn, and lets go of
+// its callers.
+func runKeyCallbacks[K comparable, V any](keys []*flight[K, V]) {
 	i := 0
 	defer func() {
 		if i < len(keys) {
-			answerKeys(keys[i+1:], m, err, tb)
+			keys[i].waiting = nil
+			runKeyCallbacks(keys[i+1:])
 		}
 	}()
-	var zero V
 	for ; i < len(keys); i++ {
-		f := keys[i]
-		waiting := f.waiting // ended: no caller changes it any more
-		f.waiting = nil
-		switch v, ok := m[f.key]; {
-		case len(waiting) == 0:
-		case err != nil:
-			answer(waiting, zero, err, tb)
-		case !ok:
-			answer(waiting, zero, fmt.Errorf("%w: %v", ErrNotFound, f.key), nil)
-		default:
-			answer(waiting, v, nil, nil)
-		}
+		runCallbacks(keys[i].waiting)
+		keys[i].waiting = nil
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -405,23 +406,33 @@ func TestBatcherOutcomes(t *testing.T) {
 // TestBatcherGoexitInACallerCallback: a callback on one caller's future
 // that calls runtime.Goexit ends the batch's goroutine as it hands out the
 // values, yet every other caller, of that key and of the others, still
-// gets its value.
+// gets its value, and its callbacks run.
 func TestBatcherGoexitInACallerCallback(t *testing.T) {
 	logs := captureLogs(t) // not parallel: the Goexit is logged
 	r := newFetcher()
 	b := future.NewBatcher(3, time.Hour, r.fetch)
 	keys := []int{1, 2, 2, 2, 3}
 	var fs []*future.Future[int]
-	for _, k := range keys {
+	ran := make(chan int, len(keys))
+	for i, k := range keys {
 		fs = append(fs, b.Load(context.Background(), k))
+		fs[i].AddDoneCallback(func(*future.Future[int]) { ran <- i })
+		if i == 2 {
+			fs[i].AddDoneCallback(func(*future.Future[int]) { runtime.Goexit() })
+		}
 	}
-	fs[2].AddDoneCallback(func(*future.Future[int]) { runtime.Goexit() })
 	for i, f := range fs {
 		v, err := await(t, f)
 		require.NoError(t, err, "load %d", i)
 		assert.Equal(t, 10*keys[i], v, "load %d", i)
 	}
-	assert.Contains(t, logs.String(), "runtime.Goexit")
+	var got []int
+	for range fs {
+		got = append(got, receive(t, ran))
+	}
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, got, "every caller's callbacks ran, key by key, in load order")
+	assert.Eventually(t, func() bool { return strings.Contains(logs.String(), "runtime.Goexit") }, patience, time.Millisecond,
+		"the Goexit is logged") // after every future is done: callbacks run once all are
 }
 
 // TestBatcherDoneContextJoinsNothing: a Load on a ctx already done fails

@@ -213,19 +213,43 @@ func (f *flight[K, V]) finish(v V, err error, tb *Traceback) {
 	answer(waiting, v, err, tb)
 }
 
-// answer hands the outcome to callers in turn (complete is false for a
-// caller leaving right now). If a callback calls runtime.Goexit (as
-// t.FailNow does), the deferred call answers the rest before the goroutine
-// ends, as expireFrom does for a pool's jobs.
+// answer hands the outcome to callers: settle makes every caller's future
+// done and wakes its readers, then runCallbacks runs their callbacks, caller
+// by caller.
 func answer[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
+	settle(callers, v, err, tb)
+	runCallbacks(callers)
+}
+
+// settle completes each caller's future with the outcome without running
+// its callbacks (a caller leaving right now has completed its own), and
+// marks, by a slot of -1, the callers whose callbacks are not to run here.
+// It runs no user code. Every caller is done before any callback runs, so a
+// reader woken by one future that goes on to read another of the same
+// answer finds it done instead of blocking again.
+func settle[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
+	for _, c := range callers {
+		if won, d := c.result.settle(v, err, tb); !won || d == nil {
+			c.slot = -1
+		}
+	}
+}
+
+// runCallbacks runs the callbacks of the callers that settle completed, in
+// turn. If a callback calls runtime.Goexit (as t.FailNow does), the deferred
+// call runs the rest before the goroutine ends, as expireFrom does for a
+// pool's jobs.
+func runCallbacks[K comparable, V any](callers []*caller[K, V]) {
 	i := 0
 	defer func() {
 		if i < len(callers) {
-			answer(callers[i+1:], v, err, tb)
+			runCallbacks(callers[i+1:])
 		}
 	}()
 	for ; i < len(callers); i++ {
-		callers[i].result.complete(v, err, tb)
+		if c := callers[i]; c.slot >= 0 {
+			drain(&c.result)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -487,8 +488,8 @@ func TestFlightsCallbacks(t *testing.T) {
 
 // TestFlightsGoexitInACallerCallback: a callback on one caller's future
 // that calls runtime.Goexit (as t.FailNow does) ends the run's goroutine as
-// the run hands out its outcome, yet every other caller still gets it, the
-// ones before it and the ones after.
+// the run hands out its outcome, yet every other caller still gets it, and
+// its callbacks run, the ones before it and the ones after.
 func TestFlightsGoexitInACallerCallback(t *testing.T) {
 	logs := captureLogs(t) // not parallel: the Goexit is logged
 	var s future.Flights[string, int]
@@ -498,6 +499,10 @@ func TestFlightsGoexitInACallerCallback(t *testing.T) {
 	for range 3 {
 		fs = append(fs, s.Do(context.Background(), "k", unused(t)))
 	}
+	ran := make(chan int, len(fs))
+	for i, f := range fs {
+		f.AddDoneCallback(func(*future.Future[int]) { ran <- i })
+	}
 	fs[1].AddDoneCallback(func(*future.Future[int]) { runtime.Goexit() })
 	close(b.release)
 	for i, f := range fs {
@@ -505,7 +510,13 @@ func TestFlightsGoexitInACallerCallback(t *testing.T) {
 		require.NoError(t, err, "caller %d", i)
 		assert.Equal(t, 1, v, "caller %d", i)
 	}
-	assert.Contains(t, logs.String(), "runtime.Goexit")
+	var got []int
+	for range fs {
+		got = append(got, receive(t, ran))
+	}
+	assert.Equal(t, []int{0, 1, 2, 3}, got, "every caller's callbacks ran, in order")
+	assert.Eventually(t, func() bool { return strings.Contains(logs.String(), "runtime.Goexit") }, patience, time.Millisecond,
+		"the Goexit is logged") // after every future is done: callbacks run once all are
 }
 
 func TestFlightsMisusePanics(t *testing.T) {
