@@ -111,7 +111,11 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 		f.fail(context.Cause(ctx), nil)
 		return f
 	}
-	c, w := newCaller[K, V](ctx)
+	// A caller that loads several keys and then reads each future in turn
+	// often finds the later ones done when it gets to them (a batch makes
+	// every future of its keys done before any callback runs): the done
+	// channel is made only for a reader that has to block.
+	c, w := newCaller[K, V](ctx, false)
 	var start, full *batch[K, V]
 	b.mu.Lock()
 	f := b.m[key]

@@ -98,7 +98,7 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		f.fail(context.Cause(ctx), nil)
 		return f
 	}
-	c, w := newCaller[K, V](ctx)
+	c, w := newCaller[K, V](ctx, true)
 	s.mu.Lock()
 	f := s.m[key]
 	start := f == nil
@@ -303,17 +303,25 @@ type caller[K comparable, V any] struct {
 // AfterFunc; otherwise a watchedCaller, returned as w too, on which the
 // caller must call watch(ctx) once it has joined. The caller listens to its
 // own future first, so that whoever completes it, the caller leaves before
-// any callback runs. A caller waits for its future, as a caller of
-// singleflight's DoChan does for its channel: the channel is made now.
-func newCaller[K comparable, V any](ctx context.Context) (c *caller[K, V], w *watchedCaller[K, V]) {
+// any callback runs. With awaited, the future's done channel is made now,
+// for a caller that will wait for its future as a caller of singleflight's
+// DoChan does for its channel; otherwise a reader makes it if it must
+// block.
+func newCaller[K comparable, V any](ctx context.Context, awaited bool) (c *caller[K, V], w *watchedCaller[K, V]) {
+	var l listener[V]
 	if ctx.Done() == nil {
 		c = new(caller[K, V])
-		c.result.hookAwaited(leaver[K, V]{c})
-		return c, nil
+		l = leaver[K, V]{c}
+	} else {
+		w = new(watchedCaller[K, V])
+		c = &w.caller
+		l = watchedLeaver[K, V]{w}
 	}
-	w = new(watchedCaller[K, V])
-	c = &w.caller
-	c.result.hookAwaited(watchedLeaver[K, V]{w})
+	if awaited {
+		c.result.hookAwaited(l)
+	} else {
+		c.result.hook(l)
+	}
 	return c, w
 }
 
