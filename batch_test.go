@@ -515,10 +515,7 @@ func TestBatcherLoadsThatLeftRetainNothing(t *testing.T) {
 			b.Load(longLived, -i-1).Cancel() // each load makes a batch, and undoes it
 		}},
 	}
-	calls := 1_000_000
-	if testing.Short() || raceEnabled {
-		calls = 100_000
-	}
+	calls := manyCalls()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newFetcher()
