@@ -1,9 +1,11 @@
 package future
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -58,6 +60,7 @@ type Calls[K comparable, T any] struct {
 	limit    int
 	admitted int
 	waiting  waiters
+	seq      uint32 // the seq of the next call started
 }
 
 // ErrClosed is wrapped by the error of a call failed by [Calls.Close],
@@ -90,17 +93,28 @@ type inflight[K comparable, T any] struct {
 	result Future[T]
 	calls  *Calls[K, T]
 	id     K
-	// left is set, under calls.mu, when the call leaves the table; the
-	// call's listener reads it without the lock, so that a call taken out
-	// by Complete, which sets it before completing the future, costs the
-	// listener no lock.
-	left atomic.Bool
-	// watched is set, before the call is shared, if its ctx can end; watch
-	// is then the AfterFunc that fails the call when it does, until the
-	// call ends.
-	watched bool
-	watch   afterFunc
+	// state holds callLeft and callWatched.
+	state atomic.Uint32
+	// seq numbers the call in the order calls were started (calls.mu
+	// guards the count), for Close to fail them in that order.
+	seq uint32
+	// watch is the AfterFunc that fails the call when its ctx ends, if
+	// that ctx can end, until the call ends.
+	watch afterFunc
 }
+
+// The bits of inflight.state. callWatched is set before the call is
+// shared, if its ctx can end. callLeft is set, under calls.mu, when the
+// call leaves the table; the call's listener reads it without the lock, so
+// that a call taken out by Complete, which sets it before completing the
+// future, costs the listener no lock.
+const (
+	callLeft uint32 = 1 << iota
+	callWatched
+)
+
+// left reports whether cl has left the table.
+func (cl *inflight[K, T]) left() bool { return cl.state.Load()&callLeft != 0 }
 
 // Start registers a call under id, then calls send on the calling goroutine
 // to send the request, and returns the call's future. Registering first
@@ -143,7 +157,10 @@ func (c *Calls[K, T]) Start(ctx context.Context, id K, send func() error) *Futur
 	if done != nil && ctx.Err() != nil {
 		return failedNotRun[T](context.Cause(ctx))
 	}
-	cl := &inflight[K, T]{calls: c, id: id, watched: done != nil}
+	cl := &inflight[K, T]{calls: c, id: id}
+	if done != nil {
+		cl.state.Store(callWatched)
+	}
 	// The call listens to its own future before anyone else can, so that
 	// whoever completes it, it leaves the table before any callback runs.
 	cl.result.hook(cl)
@@ -168,6 +185,8 @@ func (c *Calls[K, T]) Start(ctx context.Context, id K, send func() error) *Futur
 		c.m = make(map[K]*inflight[K, T])
 	}
 	c.m[id] = cl
+	cl.seq = c.seq
+	c.seq++
 	if n := len(c.m); n > c.peak {
 		c.peak = n
 	}
@@ -261,10 +280,10 @@ func (cl *inflight[K, T]) end(err error, tb *Traceback) {
 // fire runs first when the call's future is done, whoever completed it: the
 // call leaves the table, if it has not yet, and its ctx no longer watches it.
 func (cl *inflight[K, T]) fire(*Future[T]) drainer {
-	if cl.watched {
+	if cl.state.Load()&callWatched != 0 {
 		unwatchContext(&cl.result, &cl.watch)
 	}
-	if !cl.left.Load() {
+	if !cl.left() {
 		cl.calls.take(cl)
 	}
 	return nil
@@ -275,7 +294,7 @@ func (cl *inflight[K, T]) fire(*Future[T]) drainer {
 func (c *Calls[K, T]) take(cl *inflight[K, T]) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cl.left.Load() {
+	if cl.left() {
 		return false
 	}
 	c.remove(cl)
@@ -285,7 +304,7 @@ func (c *Calls[K, T]) take(cl *inflight[K, T]) bool {
 // remove takes cl, which is in the table, out of it. c.mu must be held.
 func (c *Calls[K, T]) remove(cl *inflight[K, T]) {
 	delete(c.m, cl.id)
-	cl.left.Store(true)
+	cl.state.Or(callLeft)
 	if len(c.m) == 0 && c.peak > keepCalls {
 		c.m, c.peak = nil, 0 // give back what a burst of calls grew
 	}
@@ -352,7 +371,7 @@ func (c *Calls[K, T]) takeID(id K) *inflight[K, T] {
 // second Close changes nothing and returns 0.
 //
 // The failed calls' callbacks run on the calling goroutine, call after call
-// in no particular order, before Close returns. Close is typically called
+// in the order the calls were started, before Close returns. Close is typically called
 // by the connection's reader when the connection breaks, with the
 // connection's error. It panics if c is nil.
 func (c *Calls[K, T]) Close(err error) int {
@@ -368,9 +387,11 @@ func (c *Calls[K, T]) Close(err error) int {
 	c.closed = closed
 	inFlight := make([]*inflight[K, T], 0, len(c.m))
 	for _, cl := range c.m {
-		cl.left.Store(true)
+		cl.state.Or(callLeft)
 		inFlight = append(inFlight, cl)
 	}
+	// Oldest first: seq wraps, but no call in flight is 2³² calls old.
+	slices.SortFunc(inFlight, func(a, b *inflight[K, T]) int { return cmp.Compare(c.seq-b.seq, c.seq-a.seq) })
 	c.m, c.peak = nil, 0
 	for w := c.waiting.head; w != nil; w = c.waiting.head {
 		c.waiting.remove(w)

@@ -219,8 +219,13 @@ func TestCallsClose(t *testing.T) {
 	for i := range fs {
 		fs[i] = c.Start(context.Background(), i, s.send)
 	}
+	var closedOrder []int
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i].AddDoneCallback(func(*future.Future[int]) { closedOrder = append(closedOrder, i) })
+	}
 	require.True(t, c.Complete(0, 0))
 	fs[1].Cancel()
+	closedOrder = nil
 	assert.Equal(t, 3, c.Close(nil), "the calls in flight")
 	assert.Zero(t, c.Len())
 	for _, f := range fs[2:] {
@@ -230,6 +235,7 @@ func TestCallsClose(t *testing.T) {
 		assert.EqualError(t, err, "future: calls closed")
 	}
 	assert.Zero(t, c.Close(errBoom), "a second Close")
+	assert.Equal(t, []int{2, 3, 4}, closedOrder, "Close fails the calls in the order they started")
 	assert.ErrorIs(t, fs[2].Exception(), future.ErrClosed)
 	assert.NotErrorIs(t, fs[2].Exception(), errBoom, "a second Close changes nothing")
 	assert.False(t, c.Complete(3, 3))
