@@ -370,8 +370,9 @@ func (c *Calls[K, T]) takeID(id K) *inflight[K, T] {
 // calling send, and Starts blocked by the limit return so (see Start). A
 // second Close changes nothing and returns 0.
 //
-// The failed calls' callbacks run on the calling goroutine, call after call
-// in the order the calls were started, before Close returns. Close is typically called
+// Every call in flight is failed before any of their callbacks runs; then
+// the callbacks run on the calling goroutine, call after call in the order
+// the calls were started, before Close returns. Close is typically called
 // by the connection's reader when the connection breaks, with the
 // connection's error. It panics if c is nil.
 func (c *Calls[K, T]) Close(err error) int {
@@ -401,22 +402,38 @@ func (c *Calls[K, T]) Close(err error) int {
 	return failAll(inFlight, closed)
 }
 
-// failAll fails calls in turn with err and returns how many it failed. If
-// a callback calls runtime.Goexit, the deferred call fails the rest before
-// the goroutine ends.
+// failAll fails calls with err, and then runs their callbacks, call after
+// call; it returns how many it failed. Every call is failed before any
+// callback runs, so that a callback cannot complete a call that Close has
+// taken out of the table but not yet failed.
 func failAll[K comparable, T any](calls []*inflight[K, T], err error) (n int) {
-	i := 0
-	defer func() {
-		if i < len(calls) {
-			failAll(calls[i+1:], err)
-		}
-	}()
-	for ; i < len(calls); i++ {
-		if calls[i].result.fail(err, nil) {
+	runs := make([]drainer, 0, len(calls))
+	for _, cl := range calls {
+		won, d := cl.result.settle(cl.result.zero(), err, nil)
+		if won {
 			n++
 		}
+		if d != nil {
+			runs = append(runs, d)
+		}
 	}
+	drainEach(runs)
 	return n
+}
+
+// drainEach drains each of runs in turn. If a callback calls
+// runtime.Goexit, the deferred call drains the rest before the goroutine
+// ends.
+func drainEach(runs []drainer) {
+	i := 0
+	defer func() {
+		if i < len(runs) {
+			drainEach(runs[i+1:])
+		}
+	}()
+	for ; i < len(runs); i++ {
+		drain(runs[i])
+	}
 }
 
 // Len returns how many calls are in flight: started, and neither answered
