@@ -405,4 +405,3 @@ func BenchmarkNATS(b *testing.B) {
 		})
 	})
 }
-
