@@ -367,16 +367,17 @@ var errSink error
 
 // BenchmarkNATS measures calls per second of 64 concurrent callers over
 // one connection, on one embedded server, with a responder echoing 128
-// bytes: the Calls client beside nats.go's own RequestWithContext.
+// bytes: the Calls client beside nats.go's own RequestWithContext. With
+// ctx=deadline every call runs under one shared context with a deadline (a
+// Calls call watches it with context.AfterFunc; RequestWithContext selects
+// on its Done channel); with ctx=background, under context.Background().
 func BenchmarkNATS(b *testing.B) {
 	_, url := serve(b)
 	responder(b, url, "echo", func(m *nats.Msg) { _ = m.Respond(m.Data) })
 	payload := make([]byte, 128)
-	run := func(b *testing.B, call func(ctx context.Context) error) {
+	run := func(b *testing.B, ctx context.Context, call func(ctx context.Context) error) {
 		b.ReportAllocs()
 		b.SetParallelism(32) // 64 callers on 2 processors
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if err := call(ctx); err != nil {
@@ -388,20 +389,27 @@ func BenchmarkNATS(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 	}
-	b.Run("lib=calls", func(b *testing.B) {
-		c := dial(b, url)
-		run(b, func(ctx context.Context) error {
-			_, err := c.Request(ctx, "echo", payload).Result()
-			return err
+	deadline, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	for _, cx := range []struct {
+		name string
+		ctx  context.Context
+	}{{"deadline", deadline}, {"background", context.Background()}} {
+		b.Run("ctx="+cx.name+"/lib=calls", func(b *testing.B) {
+			c := dial(b, url)
+			run(b, cx.ctx, func(ctx context.Context) error {
+				_, err := c.Request(ctx, "echo", payload).Result()
+				return err
+			})
 		})
-	})
-	b.Run("lib=nats-request", func(b *testing.B) {
-		nc, err := nats.Connect(url)
-		require.NoError(b, err)
-		defer nc.Close()
-		run(b, func(ctx context.Context) error {
-			_, err := nc.RequestWithContext(ctx, "echo", payload)
-			return err
+		b.Run("ctx="+cx.name+"/lib=nats-request", func(b *testing.B) {
+			nc, err := nats.Connect(url)
+			require.NoError(b, err)
+			defer nc.Close()
+			run(b, cx.ctx, func(ctx context.Context) error {
+				_, err := nc.RequestWithContext(ctx, "echo", payload)
+				return err
+			})
 		})
-	})
+	}
 }
