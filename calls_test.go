@@ -291,7 +291,8 @@ func TestCallsMisuse(t *testing.T) {
 		{"nil Calls Len", "future: Len called on a nil *Calls", func() { nilCalls.Len() }},
 		{"nil Calls SetLimit", "future: SetLimit called on a nil *Calls", func() { nilCalls.SetLimit(1) }},
 		{"nil ctx", "future: Calls.Start called with a nil context", func() {
-			c.Start(nil, 1, s.send) //nolint:staticcheck // the misuse under test
+			//lint:ignore SA1012 the misuse under test
+			c.Start(nil, 1, s.send)
 		}},
 		{"nil send", "future: Calls.Start called with a nil send function", func() { c.Start(context.Background(), 1, nil) }},
 		{"nil error", "future: Calls.Fail called with a nil error", func() { c.Fail(1, nil) }},
