@@ -34,7 +34,15 @@ import (
 // Complete and Fail run the call's callbacks and continuations on the
 // goroutine that calls them, which is usually the connection's reader: a
 // callback that blocks holds up every response behind it. Keep callbacks
-// short, or move work off the reader (see the example, and [Submit]).
+// short, or move work off the reader: have the caller wait for the future
+// (Result), or hand the work to a goroutine or a [Pool]:
+//
+//	f := calls.Start(ctx, id, send)
+//	f.AddDoneCallback(func(f *future.Future[Response]) {
+//		future.Submit(pool, ctx, func(ctx context.Context) (Row, error) {
+//			return store(ctx, f) // slow: runs on the pool, not on the reader
+//		})
+//	})
 //
 // The zero value is ready to use. Use one Calls per connection: Close is
 // for the connection's end, and a closed Calls stays closed. A Calls must
