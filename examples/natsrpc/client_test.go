@@ -367,18 +367,32 @@ var errSink error
 
 // BenchmarkNATS measures calls per second of 64 concurrent callers over
 // one connection, on one embedded server, with a responder echoing 128
-// bytes: the Calls client beside nats.go's own RequestWithContext. With
-// ctx=deadline every call runs under one shared context with a deadline (a
-// Calls call watches it with context.AfterFunc; RequestWithContext selects
-// on its Done channel); with ctx=background, under context.Background().
+// bytes: the Calls client beside nats.go's own RequestWithContext, with the
+// callers' contexts as
+//   - ctx=caller: each caller's calls under a deadline context of its own
+//     (a request's), which a Calls call watches with context.AfterFunc
+//     and RequestWithContext by selecting on its Done channel;
+//   - ctx=shared: every call under one context with a deadline;
+//   - ctx=background: context.Background().
 func BenchmarkNATS(b *testing.B) {
 	_, url := serve(b)
 	responder(b, url, "echo", func(m *nats.Msg) { _ = m.Respond(m.Data) })
 	payload := make([]byte, 128)
-	run := func(b *testing.B, ctx context.Context, call func(ctx context.Context) error) {
+	shared, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	run := func(b *testing.B, ctxs string, call func(ctx context.Context) error) {
 		b.ReportAllocs()
 		b.SetParallelism(32) // 64 callers on 2 processors
 		b.RunParallel(func(pb *testing.PB) {
+			ctx := context.Background()
+			switch ctxs {
+			case "shared":
+				ctx = shared
+			case "caller":
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, time.Hour)
+				defer cancel()
+			}
 			for pb.Next() {
 				if err := call(ctx); err != nil {
 					errSink = err
@@ -389,24 +403,19 @@ func BenchmarkNATS(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 	}
-	deadline, cancel := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel()
-	for _, cx := range []struct {
-		name string
-		ctx  context.Context
-	}{{"deadline", deadline}, {"background", context.Background()}} {
-		b.Run("ctx="+cx.name+"/lib=calls", func(b *testing.B) {
+	for _, ctxs := range []string{"caller", "shared", "background"} {
+		b.Run("ctx="+ctxs+"/lib=calls", func(b *testing.B) {
 			c := dial(b, url)
-			run(b, cx.ctx, func(ctx context.Context) error {
+			run(b, ctxs, func(ctx context.Context) error {
 				_, err := c.Request(ctx, "echo", payload).Result()
 				return err
 			})
 		})
-		b.Run("ctx="+cx.name+"/lib=nats-request", func(b *testing.B) {
+		b.Run("ctx="+ctxs+"/lib=nats-request", func(b *testing.B) {
 			nc, err := nats.Connect(url)
 			require.NoError(b, err)
 			defer nc.Close()
-			run(b, cx.ctx, func(ctx context.Context) error {
+			run(b, ctxs, func(ctx context.Context) error {
 				_, err := nc.RequestWithContext(ctx, "echo", payload)
 				return err
 			})
