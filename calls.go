@@ -27,9 +27,10 @@ import (
 // fails with an error wrapping [ErrNotRun], so a caller can tell "not sent,
 // safe to retry" from "sent, outcome unknown".
 //
-// Calls starts no goroutine and no timer: a call whose context can end is
-// watched with one [context.AfterFunc], and one whose context cannot end
-// costs a map entry and its future.
+// Calls starts no goroutine and no timer of its own: a call whose context
+// can end is watched with one [context.AfterFunc] (which, if the context
+// ends first, fails the call on the goroutine it starts), and one whose
+// context cannot end costs a map entry and its future.
 //
 // Complete and Fail run the call's callbacks and continuations on the
 // goroutine that calls them, which is usually the connection's reader: a
