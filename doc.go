@@ -163,6 +163,43 @@
 // cannot hook into, that goroutine waits while the context has work
 // queued or callers waiting).
 //
+// # Calls in flight to a remote peer
+//
+// Calls is the table of calls in flight that every client of a multiplexed
+// protocol keeps (net/rpc's pending map, nats.go's response map, the
+// Hazelcast client's invocation service), on futures. A caller starts a
+// call under a correlation id; Start registers it, then sends the request,
+// and returns its future. The connection's reader completes the call when
+// the response with that id arrives, and closes the table when the
+// connection ends:
+//
+//	var calls future.Calls[uint64, Response] // one per connection
+//
+//	// A caller:
+//	id := nextID.Add(1)
+//	resp, err := calls.Start(ctx, id, func() error {
+//		return conn.WriteRequest(id, req)
+//	}).Result()
+//
+//	// The reader:
+//	for {
+//		id, resp, err := conn.ReadResponse()
+//		if err != nil {
+//			calls.Close(err) // every call in flight fails at once
+//			return
+//		}
+//		calls.Complete(id, resp) // false for a late response
+//	}
+//
+// A call leaves the table as soon as it ends, whichever way (its response,
+// an error response, its ctx, Close, Cancel), and the table keeps nothing
+// of it, its ctx included. A call whose request was never sent (the table
+// was closed, its ctx had ended, or it ended while waiting under
+// SetLimit) fails with an error wrapping ErrNotRun: safe to retry. Complete
+// runs the call's callbacks on the reader: keep them short, or hand the
+// work to another goroutine, or a Pool, as any callback that blocks holds
+// up every response behind it.
+//
 // # Shared and hedged work
 //
 // Flights coalesces concurrent calls for the same key into one run of a

@@ -349,45 +349,21 @@ func (l leaver[K, V]) fire(*Future[V]) drainer {
 // context.AfterFunc that fails its future when it does.
 type watchedCaller[K comparable, V any] struct {
 	caller[K, V]
-	// stop removes that context.AfterFunc; nil before it is set and once
-	// it is done with. result.mu guards it: Do sets it as leave may be
-	// taking it.
-	stop func() bool
+	// stop removes that context.AfterFunc (see watchContext).
+	stop afterFunc
 }
 
 // watch fails the caller's future with context.Cause(ctx) when ctx ends,
 // until the future is done.
 func (w *watchedCaller[K, V]) watch(ctx context.Context) {
-	stop := context.AfterFunc(ctx, func() { w.result.fail(context.Cause(ctx), nil) })
-	w.result.mu.Lock()
-	w.stop = stop
-	w.result.mu.Unlock()
-	// If the future was completed before stop was stored (the run ended,
-	// or ctx ended as soon as it was watched), leave may have found no
-	// stop, and a long-lived ctx would keep the AfterFunc, and through it
-	// the caller, until it ends: stop it here. A second stop is harmless.
-	if w.result.claimed() {
-		w.takeStop()
-		stop()
-	}
-}
-
-// takeStop clears w.stop and returns what it held.
-func (w *watchedCaller[K, V]) takeStop() func() bool {
-	w.result.mu.Lock()
-	stop := w.stop
-	w.stop = nil
-	w.result.mu.Unlock()
-	return stop
+	watchContext(&w.result, &w.stop, ctx, func() { w.result.fail(context.Cause(ctx), nil) })
 }
 
 // leave is caller.leave for a caller whose context can end: that context
 // no longer watches it either. After it, the future refers to neither the
 // run nor the context.
 func (w *watchedCaller[K, V]) leave() {
-	if stop := w.takeStop(); stop != nil {
-		stop()
-	}
+	unwatchContext(&w.result, &w.stop)
 	w.caller.leave()
 }
 

@@ -166,7 +166,7 @@ func TestFlightsWatchAfterTheAnswer(t *testing.T) {
 	if n := ctx.live.Load(); n != 0 {
 		t.Errorf("%d AfterFuncs watch the context of a caller answered before it was watched, want 0", n)
 	}
-	if w.takeStop() != nil {
+	if w.stop.stop != nil {
 		t.Error("the caller keeps the stop of an AfterFunc it stopped")
 	}
 }

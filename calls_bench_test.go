@@ -1,0 +1,28 @@
+package future_test
+
+import (
+	"testing"
+
+	"github.com/gofutures/future/internal/workloads"
+)
+
+// BenchmarkCalls measures calls in flight (issue 24): 64 callers each
+// start a call and wait for its answer, which one responder goroutine
+// delivers by id, as a connection's reader does; one op is one call.
+// lib=map is what net/rpc and nats.go write by hand, a map[uint64]chan T
+// under a mutex with a select on ctx.Done(). Targets: round trips at 0.9x
+// the map or better with no more allocations, and the timeout storm (every
+// call's ctx ends before its answer) at 1.0x or better.
+func BenchmarkCalls(b *testing.B) {
+	for _, m := range []struct {
+		name string
+		mode workloads.CallsMode
+	}{
+		{"roundtrip", workloads.CallsBackground},
+		{"roundtrip-ctx", workloads.CallsCancelable},
+		{"timeout-storm", workloads.CallsTimeoutStorm},
+	} {
+		b.Run(m.name+"/lib=future", workloads.CallsFuture(m.mode))
+		b.Run(m.name+"/lib=map", workloads.CallsMap(m.mode))
+	}
+}
