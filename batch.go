@@ -94,8 +94,10 @@ func NewBatcher[K comparable, V any](maxKeys int, wait time.Duration, fetch func
 // any context alive.
 //
 // A Load from fetch of a key of the same batch joins it, so waiting for that
-// future from fetch deadlocks. Load panics if b or ctx is nil, or if b was
-// not made by [NewBatcher].
+// future from fetch deadlocks. Load panics if b or ctx is nil, if b was
+// not made by [NewBatcher], or if key cannot be compared (an interface
+// holding a slice, say), as a map would. A key not equal to itself (a NaN)
+// joins no other Load, as it would find no entry in a map.
 func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	if b == nil {
 		panic("future: Load called on a nil *Batcher")
@@ -115,10 +117,11 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	// often finds the later ones done when it gets to them (a batch makes
 	// every future of its keys done before any callback runs): the done
 	// channel is made only for a reader that has to block.
+	checkKey(key, "Batcher.Load")
 	c, w := newCaller[K, V](ctx, false)
 	var start, full *batch[K, V]
 	b.mu.Lock()
-	f := b.m[key]
+	f := b.get(key)
 	if f == nil {
 		p := b.pending
 		if p == nil {

@@ -3,6 +3,7 @@ package future_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -604,4 +605,39 @@ func TestBatcherRacingLoadsAndLeavers(t *testing.T) {
 	assert.False(t, dup.Load(), "a batch had a key twice")
 	require.Eventually(t, func() bool { return ended.Load() == fetches.Load() }, patience, time.Millisecond,
 		"every fetch's context ends")
+}
+
+// TestBatcherKeysThatAreNotMapKeys: a key whose dynamic type cannot be
+// compared (a slice in an any) is misuse: Load panics at once with a
+// future: message and the Batcher goes on working, where the map lookup
+// used to panic with the table's lock held and deadlock every later Load.
+// A key not equal to itself (NaN) joins nothing, reaches fetch, and
+// manyCalls loads of it leave nothing in the table.
+func TestBatcherKeysThatAreNotMapKeys(t *testing.T) {
+	// Not parallel: it measures the heap.
+	b := future.NewBatcher(1, 0, func(_ context.Context, keys []any) (map[any]int, error) {
+		return map[any]int{"k": 7}, nil
+	})
+	assert.Equal(t, "future: Batcher.Load called with a key of uncomparable type []int",
+		panicValue(t, func() { b.Load(context.Background(), []int{1}) }))
+	done := make(chan *future.Future[int], 1)
+	go func() { done <- b.Load(context.Background(), "k") }()
+	v, err := await(t, receive(t, done))
+	require.NoError(t, err, "the Batcher still works")
+	assert.Equal(t, 7, v)
+
+	var fetched atomic.Int32
+	nan := future.NewBatcher(1, 0, func(_ context.Context, keys []float64) (map[float64]int, error) {
+		fetched.Add(1)
+		return map[float64]int{keys[0]: 7}, nil // a NaN key is found in no map
+	})
+	_, err = await(t, nan.Load(context.Background(), math.NaN()))
+	assert.ErrorIs(t, err, future.ErrNotFound)
+	assert.EqualValues(t, 1, fetched.Load(), "the NaN reached fetch")
+	perCall := bytesRetainedPerCall(manyCalls(), func() {
+		_, _ = await(t, nan.Load(context.Background(), math.NaN()))
+	})
+	runtime.KeepAlive(&nan) // measured with the table alive
+	t.Logf("%.2f bytes retained per load of NaN", perCall)
+	assert.Less(t, perCall, 8.0, "bytes retained per load of NaN")
 }

@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -31,8 +32,37 @@ type table[K comparable, V any] struct {
 	m  map[K]*flight[K, V]
 }
 
-// put makes f the flight that key's callers join. t.mu must be held.
+// checkKey panics with a future: message naming method if key cannot be
+// compared: a key of an interface type, or holding one, whose dynamic type
+// is a slice, map or function. It is called before t.mu is taken, since a
+// map of such keys panics, and a panic with the lock held would deadlock
+// every later caller.
+func checkKey[K comparable](key K, method string) {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf("future: %s called with a key of uncomparable type %T", method, key))
+		}
+	}()
+	_ = key == key
+}
+
+// get returns the flight that key's callers join, or nil. A key not equal
+// to itself (a NaN, or a value holding one) is in no map, as in Go's own:
+// it joins nothing. t.mu must be held, and key must have passed checkKey.
+func (t *table[K, V]) get(key K) *flight[K, V] {
+	if key != key {
+		return nil
+	}
+	return t.m[key]
+}
+
+// put makes f the flight that key's callers join, unless key is not equal
+// to itself: such a key could never be found, or deleted, again. t.mu must
+// be held.
 func (t *table[K, V]) put(key K, f *flight[K, V]) {
+	if key != key {
+		return
+	}
 	if t.m == nil {
 		t.m = make(map[K]*flight[K, V])
 	}
@@ -42,7 +72,7 @@ func (t *table[K, V]) put(key K, f *flight[K, V]) {
 // detach makes f a flight no new caller joins, if it is still key's. t.mu
 // must be held.
 func (t *table[K, V]) detach(f *flight[K, V]) {
-	if t.m[f.key] == f {
+	if f.key == f.key && t.m[f.key] == f {
 		delete(t.m, f.key)
 	}
 }
@@ -82,7 +112,9 @@ func (t *table[K, V]) detach(f *flight[K, V]) {
 //
 // Calling Do from fn with the same key joins the run itself, so waiting for
 // that future from fn deadlocks, as with singleflight. Do panics if s, ctx
-// or fn is nil.
+// or fn is nil, or if key cannot be compared (an interface holding a slice,
+// say), as a map would. A key not equal to itself (a NaN) joins no run, as
+// it would find no entry in a map.
 func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Context) (V, error)) *Future[V] {
 	if s == nil {
 		panic("future: Do called on a nil *Flights")
@@ -98,9 +130,10 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		f.fail(context.Cause(ctx), nil)
 		return f
 	}
+	checkKey(key, "Flights.Do")
 	c, w := newCaller[K, V](ctx, true)
 	s.mu.Lock()
-	f := s.m[key]
+	f := s.get(key)
 	start := f == nil
 	if start {
 		f = &flight[K, V]{t: &s.table, key: key}
@@ -128,13 +161,16 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 // what the run reads has changed. The detached run goes on for the callers
 // it has: they still get its outcome, and its context is canceled when they
 // have all left. Forget never blocks and is safe for concurrent use. It
-// panics if s is nil.
+// panics if s is nil or if key cannot be compared.
 func (s *Flights[K, V]) Forget(key K) {
 	if s == nil {
 		panic("future: Forget called on a nil *Flights")
 	}
+	checkKey(key, "Flights.Forget")
 	s.mu.Lock()
-	delete(s.m, key)
+	if key == key {
+		delete(s.m, key)
+	}
 	s.mu.Unlock()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -724,4 +725,50 @@ func TestFlightsLeavingIsConstantTime(t *testing.T) {
 	t.Logf("%d callers left in %v", len(fs), took)
 	assert.Less(t, took, 2*time.Second, "callers leave in constant time")
 	require.ErrorIs(t, runCtx.Err(), context.Canceled)
+}
+
+// TestFlightsKeysThatAreNotMapKeys: a key whose dynamic type cannot be
+// compared (a slice in an any) is misuse: Do and Forget panic at once with
+// a future: message and the Flights goes on working, where the map lookup
+// used to panic with the table's lock held and deadlock every later call.
+// A key not equal to itself (NaN) joins nothing, and manyCalls runs of it
+// leave nothing in the table.
+func TestFlightsKeysThatAreNotMapKeys(t *testing.T) {
+	// Not parallel: it measures the heap.
+	var s future.Flights[any, int]
+	fn := func(context.Context) (int, error) { return 7, nil }
+	assert.Equal(t, "future: Flights.Do called with a key of uncomparable type []int",
+		panicValue(t, func() { s.Do(context.Background(), []int{1}, fn) }))
+	assert.Equal(t, "future: Flights.Forget called with a key of uncomparable type []int",
+		panicValue(t, func() { s.Forget([]int{1}) }))
+	done := make(chan *future.Future[int], 1)
+	go func() { done <- s.Do(context.Background(), "k", fn) }()
+	v, err := await(t, receive(t, done))
+	require.NoError(t, err, "the Flights still works")
+	assert.Equal(t, 7, v)
+
+	var nan future.Flights[float64, int]
+	v, err = await(t, nan.Do(context.Background(), math.NaN(), fn))
+	require.NoError(t, err)
+	assert.Equal(t, 7, v)
+	perCall := bytesRetainedPerCall(manyCalls(), func() {
+		_, _ = await(t, nan.Do(context.Background(), math.NaN(), fn))
+	})
+	runtime.KeepAlive(&nan) // measured with the table alive
+	t.Logf("%.2f bytes retained per run of NaN", perCall)
+	assert.Less(t, perCall, 8.0, "bytes retained per run of NaN")
+}
+
+// panicValue calls fn on a goroutine of its own and returns what it
+// panicked with (nil if it returned), failing the test if fn has neither
+// returned nor panicked within patience (a call blocked on a lock that a
+// panic left held).
+func panicValue(t *testing.T, fn func()) any {
+	t.Helper()
+	got := make(chan any, 1)
+	go func() {
+		defer func() { got <- recover() }()
+		fn()
+	}()
+	return receive(t, got)
 }
