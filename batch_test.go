@@ -641,3 +641,65 @@ func TestBatcherKeysThatAreNotMapKeys(t *testing.T) {
 	t.Logf("%.2f bytes retained per load of NaN", perCall)
 	assert.Less(t, perCall, 8.0, "bytes retained per load of NaN")
 }
+
+// TestBatcherDoneLoadsKeepNothingAlive: a caller that left keeps nothing of
+// its context while the fetch goes on; once the batch is answered, the
+// callers' futures keep neither the batch's first context, nor the map
+// fetch returned (a value of a key nobody asked for), nor the Batcher and
+// its fetch.
+func TestBatcherDoneLoadsKeepNothingAlive(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	fetching := make(chan struct{})
+	fetch, fetchCollected, extraCollected := trackedFetch(fetching, release)
+	b := future.NewBatcher(2, time.Hour, fetch)
+	fetch = nil
+	firstCtx, firstCtxCollected := trackedCtx(context.Background())
+	leaverCtx, leaverCtxCollected := trackedCtx(context.Background())
+	leaverCtx, cancelLeaver := context.WithCancel(leaverCtx)
+
+	first := b.Load(firstCtx, 1)
+	leaver := b.Load(leaverCtx, 2)
+	stayer := b.Load(context.Background(), 2)
+	b = nil
+	receive(t, fetching)
+	cancelLeaver()
+	_, err := await(t, leaver)
+	require.ErrorIs(t, err, context.Canceled)
+	collected(t, leaverCtxCollected, "the context of a caller that left")
+	retained(t, firstCtxCollected, "the first context of a batch being fetched")
+	retained(t, fetchCollected, "the fetch of a batch being fetched")
+
+	close(release)
+	for _, f := range []*future.Future[*payload]{first, stayer} {
+		v, err := await(t, f)
+		require.NoError(t, err)
+		require.NotNil(t, v)
+	}
+	collected(t, firstCtxCollected, "the batch's first context once answered")
+	collected(t, extraCollected, "the map fetch returned")
+	collected(t, fetchCollected, "the Batcher and its fetch, with only done futures left")
+	runtime.KeepAlive(first)
+	runtime.KeepAlive(leaver)
+	runtime.KeepAlive(stayer)
+}
+
+// trackedFetch returns a fetch for NewBatcher that closes fetching, waits
+// for release and answers each key with a new payload, adding key 99 with
+// a payload of its own; and channels closed when the fetch, and that
+// payload of key 99, are collected.
+func trackedFetch(fetching chan<- struct{}, release <-chan struct{}) (func(context.Context, []int) (map[int]*payload, error), <-chan struct{}, <-chan struct{}) {
+	p, fetchCollected := tracked()
+	extra, extraCollected := tracked()
+	return func(_ context.Context, keys []int) (map[int]*payload, error) {
+		close(fetching)
+		<-release
+		runtime.KeepAlive(p) // after the wait, so that p lives while fetch runs
+		m := map[int]*payload{99: extra}
+		extra = nil
+		for _, k := range keys {
+			m[k] = new(payload)
+		}
+		return m, nil
+	}, fetchCollected, extraCollected
+}
