@@ -63,12 +63,12 @@ func (r *fetcher) fetch(ctx context.Context, keys []int) (map[int]int, error) {
 	return m, nil
 }
 
-// seen returns the calls so far, in the order of their first keys.
+// seen returns the calls so far, in the order of their keys.
 func (r *fetcher) seen() []fetchCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	calls := slices.Clone(r.calls)
-	slices.SortFunc(calls, func(a, b fetchCall) int { return a.keys[0] - b.keys[0] })
+	slices.SortFunc(calls, func(a, b fetchCall) int { return slices.Compare(a.keys, b.keys) }) // an empty call (a bug) first
 	return calls
 }
 
@@ -702,4 +702,37 @@ func trackedFetch(fetching chan<- struct{}, release <-chan struct{}) (func(conte
 		}
 		return m, nil
 	}, fetchCollected, extraCollected
+}
+
+// TestBatcherFullAsItsWaitEnds: a batch that fills at the very instant its
+// wait ends (on fake time, the timer's goroutine and the Load that fills
+// it race) is fetched once: by the timer, with the late key in the next
+// batch, or by the filling Load, never by both.
+func TestBatcherFullAsItsWaitEnds(t *testing.T) {
+	t.Parallel()
+	orders := map[int]int{}
+	for range 200 {
+		synctest.Test(t, func(t *testing.T) {
+			r := newFetcher()
+			b := future.NewBatcher(2, 5*ms, r.fetch)
+			f1 := b.Load(context.Background(), 1)
+			time.Sleep(5 * ms) // wakes with the batch's timer
+			f2 := b.Load(context.Background(), 2)
+			time.Sleep(time.Hour)
+			synctest.Wait()
+			var fetched []int
+			for _, c := range r.seen() {
+				fetched = append(fetched, c.keys...)
+			}
+			assert.Equal(t, []int{1, 2}, fetched, "each key fetched once")
+			orders[len(r.seen())]++
+			for k, f := range map[int]*future.Future[int]{1: f1, 2: f2} {
+				require.True(t, f.Done())
+				v, err := f.Result()
+				require.NoError(t, err)
+				assert.Equal(t, 10*k, v)
+			}
+		})
+	}
+	t.Logf("batches fetched (1: key 2 joined the batch, 2: the timer went first): %v", orders)
 }
