@@ -247,7 +247,12 @@ func (p *batch[K, V]) finish(m map[K]V, err error, tb *Traceback) {
 func answerKeys[K comparable, V any](keys []*flight[K, V], m map[K]V, err error, tb *Traceback) {
 	var zero V
 	for _, f := range keys {
-		switch v, ok := m[f.key]; {
+		var v V
+		ok := false
+		if err == nil && f.key == f.key { // a key not equal to itself is found in no map, and may not hash
+			v, ok = m[f.key]
+		}
+		switch {
 		case len(f.waiting) == 0: // ended: no caller changes waiting any more
 		case err != nil:
 			settle(f.waiting, zero, err, tb)
