@@ -25,6 +25,13 @@ var ErrNotFound = errors.New("future: key not found")
 //
 // Make a Batcher with [NewBatcher]; a Batcher must not be copied after first
 // use. Load is safe for concurrent use.
+//
+// In a [testing/synctest] bubble, use a Batcher made for the bubble, not
+// one shared with code outside it: a batch's timer and goroutine belong to
+// the bubble of the Load that made the batch, or to none, so a Load in the
+// bubble that joins a batch made outside it waits for the outside, and the
+// bubble reports a deadlock (or the runtime a fatal error), as for any
+// future completed outside its bubble.
 type Batcher[K comparable, V any] struct {
 	// table holds each key that is in a batch not yet answered, with its
 	// callers, while some caller waits for it; a Load of such a key joins

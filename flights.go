@@ -15,6 +15,13 @@ import (
 //
 // The zero value is ready to use. A Flights must not be copied after first
 // use. Its methods are safe for concurrent use.
+//
+// In a [testing/synctest] bubble, use a Flights of the bubble's own, not
+// one shared with code outside it: a run's goroutine belongs to the bubble
+// of the Do that started it, or to none, so a Do in the bubble that joins a
+// run started outside it waits for the outside, and the bubble reports a
+// deadlock (or the runtime a fatal error), as for any future completed
+// outside its bubble.
 type Flights[K comparable, V any] struct {
 	// table holds the run each key's callers join, while it is in flight
 	// and someone still waits for it; a run that ends, that every caller
