@@ -115,6 +115,7 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	if ctx == nil {
 		panic("future: Batcher.Load called with a nil context")
 	}
+	checkKey(key, "Batcher.Load")
 	if ctx.Err() != nil {
 		f := new(Future[V])
 		f.fail(context.Cause(ctx), nil)
@@ -124,7 +125,6 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	// often finds the later ones done when it gets to them (a batch makes
 	// every future of its keys done before any callback runs): the done
 	// channel is made only for a reader that has to block.
-	checkKey(key, "Batcher.Load")
 	c, w := newCaller[K, V](ctx, false)
 	var start, full *batch[K, V]
 	b.mu.Lock()

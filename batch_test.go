@@ -620,6 +620,8 @@ func TestBatcherKeysThatAreNotMapKeys(t *testing.T) {
 	})
 	assert.Equal(t, "future: Batcher.Load called with a key of uncomparable type []int",
 		panicValue(t, func() { b.Load(context.Background(), []int{1}) }))
+	assert.Equal(t, "future: Batcher.Load called with a key of uncomparable type []int",
+		panicValue(t, func() { b.Load(endedWith(errBoom), []int{1}) }), "misuse, whatever the context")
 	done := make(chan *future.Future[int], 1)
 	go func() { done <- b.Load(context.Background(), "k") }()
 	v, err := await(t, receive(t, done))

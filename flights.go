@@ -132,12 +132,12 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 	if fn == nil {
 		panic("future: Flights.Do called with a nil function")
 	}
+	checkKey(key, "Flights.Do")
 	if ctx.Err() != nil {
 		f := new(Future[V])
 		f.fail(context.Cause(ctx), nil)
 		return f
 	}
-	checkKey(key, "Flights.Do")
 	c, w := newCaller[K, V](ctx, true)
 	s.mu.Lock()
 	f := s.get(key)

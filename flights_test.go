@@ -739,6 +739,8 @@ func TestFlightsKeysThatAreNotMapKeys(t *testing.T) {
 	fn := func(context.Context) (int, error) { return 7, nil }
 	assert.Equal(t, "future: Flights.Do called with a key of uncomparable type []int",
 		panicValue(t, func() { s.Do(context.Background(), []int{1}, fn) }))
+	assert.Equal(t, "future: Flights.Do called with a key of uncomparable type []int",
+		panicValue(t, func() { s.Do(endedWith(errBoom), []int{1}, fn) }), "misuse, whatever the context")
 	assert.Equal(t, "future: Flights.Forget called with a key of uncomparable type []int",
 		panicValue(t, func() { s.Forget([]int{1}) }))
 	done := make(chan *future.Future[int], 1)
