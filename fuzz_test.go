@@ -1633,7 +1633,7 @@ func (z *fuzzer) receive(ch <-chan struct{}, what string) {
 // empty batch; a key whose fetch is held joins it; each caller gets its own
 // leaving's error or its key's outcome (its value, ErrNotFound for a key the
 // fetch leaves out, the fetch's error or panic); a held fetch's context ends
-// when its last caller leaves.
+// when its last caller leaves, and not before.
 func FuzzBatcher(f *testing.F) {
 	f.Add([]byte{0, 1, 0, 2, 5})
 	f.Add([]byte{0, 1, 3, 0, 0, 2, 0, 3, 6, 0})
@@ -1753,6 +1753,8 @@ func fuzzBatcher(t *testing.T, data []byte) {
 		}
 		if bt.ctx != nil && len(bt.live()) == 0 {
 			require.Error(t, bt.ctx.Err(), "the last one out cancels fetch's context")
+		} else if bt.ctx != nil {
+			require.NoError(t, bt.ctx.Err(), "fetch's context lives while a caller of the batch waits")
 		}
 	}
 	r := &fzReader{data: data}
