@@ -81,8 +81,10 @@ func NewBatcher[K comparable, V any](maxKeys int, wait time.Duration, fetch func
 // If key is already in a batch whose fetch has not returned (pending, or
 // being fetched), Load joins it: fetch sees each key once. Otherwise key
 // joins the pending batch, which Load starts if there is none, and which
-// Load dispatches if key fills it to maxKeys. Load never blocks (it waits
-// only for a lock held for a few instructions).
+// Load dispatches if key fills it to maxKeys. Load never blocks: it waits
+// only for the Batcher's lock, which no one holds for longer than a pass
+// over one batch's keys (a dispatch copies them for fetch), and never
+// while user code runs.
 //
 // The future is the caller's own. When ctx ends first it fails with
 // [context.Cause] of ctx, with no traceback, and no other caller is
