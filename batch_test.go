@@ -558,7 +558,8 @@ func TestBatcherLoadsThatLeftRetainNothing(t *testing.T) {
 	}
 }
 
-// TestBatcherRacingLoadsAndLeavers hammers a batcher with loads of a few
+// TestBatcherRacingLoadsAndLeavers hammers a batcher (wait 0, and a short
+// wait whose timer races the loads that fill a batch) with loads of a few
 // keys, from many goroutines, a third of which leave at once: every load
 // gets its key's value or its own cancellation, no batch has a key twice,
 // and every fetch's context ends.
@@ -581,27 +582,29 @@ func TestBatcherRacingLoadsAndLeavers(t *testing.T) {
 		runtime.Gosched()
 		return m, nil
 	}
-	b := future.NewBatcher(4, 0, fetch)
 	const goroutines, loads = 8, 2000
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Go(func() {
-			for i := range loads {
-				k := (g + i) % 7
-				f := b.Load(context.Background(), k)
-				if i%3 == 0 {
-					f.Cancel()
+	for _, wait := range []time.Duration{0, 50 * time.Microsecond} { // by Load alone, or racing a timer
+		b := future.NewBatcher(4, wait, fetch)
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() {
+				for i := range loads {
+					k := (g + i) % 7
+					f := b.Load(context.Background(), k)
+					if i%3 == 0 {
+						f.Cancel()
+					}
+					v, err := await(t, f)
+					if err != nil {
+						assert.ErrorIs(t, err, context.Canceled)
+						continue
+					}
+					assert.Equal(t, 10*k, v)
 				}
-				v, err := await(t, f)
-				if err != nil {
-					assert.ErrorIs(t, err, context.Canceled)
-					continue
-				}
-				assert.Equal(t, 10*k, v)
-			}
-		})
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	assert.False(t, dup.Load(), "a batch had a key twice")
 	require.Eventually(t, func() bool { return ended.Load() == fetches.Load() }, patience, time.Millisecond,
 		"every fetch's context ends")
