@@ -52,7 +52,7 @@ func ExampleBatcher() {
 func ExampleBatcher_Load() {
 	var mu sync.Mutex
 	var queried [][]string
-	stock := future.NewBatcher(10, 20*time.Millisecond, func(ctx context.Context, skus []string) (map[string]int, error) {
+	stock := future.NewBatcher(10, 100*time.Millisecond, func(ctx context.Context, skus []string) (map[string]int, error) {
 		mu.Lock()
 		queried = append(queried, skus)
 		mu.Unlock()
