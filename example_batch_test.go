@@ -10,12 +10,13 @@ import (
 )
 
 // A GraphQL resolver asks for each post's author, one id at a time; the
-// Batcher turns the lot into one query, made once 100 ids are asked for or
-// 20ms after the first. Ids asked for twice are queried
-// once; an id the database does not have fails its own load alone.
+// Batcher turns the lot into one query, made once 4 distinct ids are asked
+// for or 100ms after the first (a service would batch more, say 100). Ids
+// asked for twice are queried once; an id the database does not have fails
+// its own load alone.
 func ExampleBatcher() {
 	db := map[int]string{1: "Ada Lovelace", 2: "Grace Hopper", 3: "Edsger Dijkstra"}
-	users := future.NewBatcher(100, 20*time.Millisecond, func(ctx context.Context, ids []int) (map[int]string, error) {
+	users := future.NewBatcher(4, 100*time.Millisecond, func(ctx context.Context, ids []int) (map[int]string, error) {
 		fmt.Println("SELECT name FROM users WHERE id IN", ids)
 		found := make(map[int]string, len(ids))
 		for _, id := range ids {
