@@ -16,11 +16,13 @@ const (
 	PoolBatch = 1000
 )
 
-// Batches submits b.N tasks, calling wait after every PoolBatch of them and
-// at the end.
+// Batches submits tasks until b.Loop says stop, calling wait after every
+// PoolBatch of them and at the end. The wait at the end is outside the
+// timer, which b.Loop stops: run with a -benchtime of a multiple of
+// PoolBatch (-benchtime=100000x), so that there is nothing left to wait for.
 func Batches(b *testing.B, submit func(i int), wait func()) {
 	b.ReportAllocs()
-	for i := range b.N {
+	for i := 0; b.Loop(); i++ {
 		submit(i)
 		if i%PoolBatch == PoolBatch-1 {
 			wait()
