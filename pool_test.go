@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -354,9 +355,7 @@ func TestPoolConcurrentSubmitAndCancel(t *testing.T) {
 	results := make([][]sub, submitters)
 	var wg sync.WaitGroup
 	for s := range submitters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			ctx, cancel := context.WithCancelCause(context.Background())
 			for i := range each {
 				want := s*each + i
@@ -371,15 +370,11 @@ func TestPoolConcurrentSubmitAndCancel(t *testing.T) {
 					f.Cancel()
 				case i%11 == 0:
 					// Someone else cancels it, concurrently with the pool.
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						f.Cancel()
-					}()
+					wg.Go(func() { f.Cancel() })
 				}
 			}
 			cancel(cause) // ends whatever of this submitter's work is still queued
-		}()
+		})
 	}
 	wg.Wait()
 	p.Wait()
@@ -606,7 +601,8 @@ func TestPoolWatchKeepsNoRequestsContext(t *testing.T) {
 
 			base, cancelBase := context.WithCancelCause(context.Background())
 			defer cancelBase(nil)
-			value, inFirst := tracked()
+			value := new(payload)
+			inFirst := weak.Make(value)
 			first := future.Submit(p, context.WithValue(base, payloadKey{}, value), func(context.Context) (int, error) { return 1, nil })
 			value = nil
 			future.Submit(p, context.Background(), block(blocked)) // keeps the worker busy once the first job has run
@@ -616,7 +612,7 @@ func TestPoolWatchKeepsNoRequestsContext(t *testing.T) {
 			release := sync.OnceFunc(func() { close(busy) })
 			defer release()
 			tt.leave(t, first, release)
-			collected(t, inFirst, "the context of a request whose job has left the queue")
+			gone(t, inFirst, "the context of a request whose job has left the queue")
 			require.False(t, second.Done())
 
 			cause := errors.New("the consumer stopped")
@@ -627,4 +623,20 @@ func TestPoolWatchKeepsNoRequestsContext(t *testing.T) {
 			runtime.KeepAlive(first)
 		})
 	}
+}
+
+// gone fails the test unless the object wp points to is collected within a
+// few collections. A weak pointer reads nil as soon as a collection finds
+// its object unreachable: unlike a finalizer, there is no finalizer
+// goroutine to wait for, so no sleep between collections, and an object
+// in a cycle is found too.
+func gone[T any](t *testing.T, wp weak.Pointer[T], what string) {
+	t.Helper()
+	for range 5 {
+		runtime.GC()
+		if wp.Value() == nil {
+			return
+		}
+	}
+	t.Fatalf("%s is still reachable", what)
 }
