@@ -49,18 +49,13 @@ import (
 // function running in the pool may call Submit, but must not call
 // [Pool.Wait] (see Wait).
 type Pool struct {
-	// The fields that every Submit and every job a worker takes write come
-	// first: 64 bytes on a 64-bit machine, and the padding at the end makes
-	// a Pool 256 bytes, a size class the allocator aligns to 64 bytes, so
-	// they are one cache line, the one that moves between the submitter's
-	// core and a worker's at each lock (TestPoolHotFieldsShareALine).
 	mu      sync.Mutex
+	idle    sync.Cond // broadcast when active drops to zero; L is &mu
 	limit   int
 	workers int // worker goroutines alive
 	running int // jobs that workers are running
 	active  int // jobs queued or running
 	queue   jobList
-	idle    sync.Cond // broadcast when active drops to zero; L is &mu
 	// watches holds a watch for each context, keyed by its Done channel,
 	// that has queued jobs waiting behind busy workers; lastWatch is the
 	// open watch used last, if any. own is a watch kept inside the pool,
@@ -75,7 +70,6 @@ type Pool struct {
 	// waits for room, is closed and cleared when a job leaves the queue.
 	queueLimit int
 	room       chan struct{}
-	_          [56]byte // see the first comment
 }
 
 // job is a queued function: a *poolTask[T] of any T.
@@ -234,7 +228,7 @@ func (p *Pool) waits() bool {
 // did. With a queue limit, it first waits for room; if ctx ends meanwhile,
 // it fails j instead.
 func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
-	p.lock()
+	p.mu.Lock()
 	for p.queueLimit >= 0 && p.waits() && p.queue.n-(p.workers-p.running) >= p.queueLimit {
 		if p.room == nil {
 			p.room = make(chan struct{})
@@ -317,7 +311,7 @@ func (p *Pool) work() {
 		running = true
 		j.run(true) // returns once the job's future is done
 		running = false
-		p.lock()
+		p.mu.Lock()
 		p.running--
 		p.finish()
 		behind.mend(p)
@@ -378,27 +372,4 @@ func (p *Pool) Wait() {
 		p.idle.Wait()
 	}
 	p.mu.Unlock()
-}
-
-// lockSpins is how many times lock tries p.mu before it waits for it.
-const lockSpins = 100
-
-// lock locks p.mu, trying it lockSpins times before it waits. Every Submit
-// and every job a worker takes hold p.mu for a few field writes, so a
-// contended lock is free again within a few hundred nanoseconds, while the
-// submitter runs on one core and the workers on another. sync.Mutex waits
-// there instead of spinning whenever the processor has other goroutines
-// to run, which with more workers than processors is almost always; the
-// waiter parks, and the Unlock that wakes it puts it on the unlocker's
-// processor, behind the submitter: the workers end up queued behind the
-// submitter on one core while the other runs dry, and the tasks they were
-// running in parallel run one after another, with the lock moving between
-// cores at every step (issue 26: such batches took twice as long).
-func (p *Pool) lock() {
-	for range lockSpins {
-		if p.mu.TryLock() {
-			return
-		}
-	}
-	p.mu.Lock()
 }

@@ -7,9 +7,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-	"unsafe"
-
-	"github.com/stretchr/testify/assert"
 )
 
 // numberedJob is a job that only carries a number, and the context it is
@@ -387,21 +384,5 @@ func TestWatchFollowsItsNewestJob(t *testing.T) {
 	defer p.mu.Unlock()
 	if w.open() || len(p.watches) != 0 || e.q.w != w {
 		t.Fatal("the expired watch is still open, or let go of its job before the job left")
-	}
-}
-
-// TestPoolHotFieldsShareALine checks the layout Pool's first comment
-// promises on a 64-bit machine: what every lock writes fills the first 64
-// bytes, and the pool's size is one the allocator aligns to 64 bytes, so
-// that those fields are one cache line.
-func TestPoolHotFieldsShareALine(t *testing.T) {
-	if unsafe.Sizeof(uintptr(0)) != 8 {
-		t.Skip("the layout is for 64-bit machines")
-	}
-	var p Pool
-	assert.Equal(t, uintptr(64), unsafe.Offsetof(p.idle), "the fields before idle are the hot ones")
-	assert.Equal(t, uintptr(256), unsafe.Sizeof(p))
-	for range 10 {
-		assert.Zero(t, uintptr(unsafe.Pointer(NewPool(1)))%64)
 	}
 }
