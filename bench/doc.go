@@ -12,9 +12,13 @@
 // Batch and BatchDistinct against vikstrous/dataloadgen and
 // graph-gophers/dataloader, the DataLoaders Go servers use), and
 // errgroup-fork in the group workloads: errgroup doing what Fork does
-// beyond it, a Future and a context of its own for each function. Adding
-// a workload is adding a file; run.sh runs them all, summarises them with
+// beyond it, a Future and a context of its own for each function; the Pool
+// workload (W7) adds conc-results (conc's result pool) and ants. Adding a
+// workload is adding a file; run.sh runs them all, summarises them with
 // benchstat -col /lib, and cmd/report writes RESULTS.md and chart.svg. The
 // tail-at-scale simulation (tail_test.go, on fake time) writes
-// results/tail.md, which RESULTS.md embeds.
+// results/tail.md, which RESULTS.md embeds. spread.sh measures Pool, Group
+// and Flights in rounds of fresh processes, and cmd/spread writes
+// SPREAD.md: each figure with the range of its rounds, each ratio round by
+// round, so that the spread between processes shows.
 package bench
