@@ -9,7 +9,8 @@ import (
 // BenchmarkPool measures submitting, running and completing one tiny task
 // at limit 4, in batches of 1,000 each followed by a wait (run it with
 // -benchtime=100000x for issue 8's 100,000 tasks). Allocations per op
-// include the caller's closure. bench/ adds errgroup and conc.
+// include the caller's closure. bench/ adds errgroup, conc (plain and
+// result pools) and ants.
 //
 //   - ours: Submit and Wait, with context.Background().
 //   - goroutine-semaphore: what errgroup.SetLimit does, a goroutine per task
