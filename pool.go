@@ -70,6 +70,13 @@ type Pool struct {
 	// waits for room, is closed and cleared when a job leaves the queue.
 	queueLimit int
 	room       chan struct{}
+	// in holds the jobs a Submit queued without p.mu (see inbox). The
+	// submitter writes it at every such Submit, a worker only when it moves
+	// the jobs to the queue: the padding keeps the fields above, which the
+	// workers write under p.mu, and the next object off its cache lines.
+	_  [64]byte
+	in inbox
+	_  [64]byte
 }
 
 // job is a queued function: a *poolTask[T] of any T.
@@ -117,6 +124,9 @@ func (p *Pool) SetQueueLimit(n int) {
 	p.check("SetQueueLimit")
 	p.mu.Lock()
 	p.queueLimit = n
+	if n >= 0 {
+		p.closeInbox() // limited Submits count the queue under p.mu
+	}
 	p.signalRoom() // a larger limit may make room for Submits waiting now
 	p.mu.Unlock()
 }
@@ -228,7 +238,11 @@ func (p *Pool) waits() bool {
 // did. With a queue limit, it first waits for room; if ctx ends meanwhile,
 // it fails j instead.
 func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
+	if done == nil && p.in.add(j) {
+		return true // every worker is alive, and a job that cannot expire needs no watch
+	}
 	p.mu.Lock()
+	p.flush() // the jobs queued before j go first
 	for p.queueLimit >= 0 && p.waits() && p.queue.n-(p.workers-p.running) >= p.queueLimit {
 		if p.room == nil {
 			p.room = make(chan struct{})
@@ -252,6 +266,9 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
 	start := waits && p.workers < p.limit
 	if start {
 		p.workers++
+	}
+	if !p.in.open && p.workers == p.limit && p.queueLimit < 0 {
+		p.in.setOpen(true)
 	}
 	l := j.links()
 	l.job = j
@@ -283,6 +300,7 @@ func (p *Pool) work() {
 			p.finish()
 			behind.mend(p)
 			p.workers-- // finish signalled room for a new worker
+			p.closeInbox()
 			start := p.queue.n > 0
 			if start {
 				p.workers++
@@ -296,6 +314,10 @@ func (p *Pool) work() {
 	p.mu.Lock()
 	for {
 		l := p.queue.head
+		if l == nil {
+			p.refill()
+			l = p.queue.head
+		}
 		if l == nil {
 			p.workers--
 			p.signalRoom()
@@ -327,6 +349,7 @@ func (p *Pool) drop(l *qlinks) bool {
 	if l.job == nil {
 		return false // a worker has taken it
 	}
+	p.flush() // l may be in the inbox
 	p.unqueue(l)
 	l.job = nil
 	l.queued.Store(false)

@@ -204,6 +204,12 @@ func TestPoolCountsSettle(t *testing.T) {
 			t.Fatalf("after Wait: running %d, active %d; want 0, 0", running, active)
 		}
 		if workers == 0 {
+			p.mu.Lock()
+			open := p.in.open
+			p.mu.Unlock()
+			if open {
+				t.Fatal("the inbox is open with no worker left")
+			}
 			break
 		}
 		if time.Now().After(deadline) {
@@ -384,5 +390,79 @@ func TestWatchFollowsItsNewestJob(t *testing.T) {
 	defer p.mu.Unlock()
 	if w.open() || len(p.watches) != 0 || e.q.w != w {
 		t.Fatal("the expired watch is still open, or let go of its job before the job left")
+	}
+}
+
+// TestPoolInbox: while every worker is busy, Submits whose context never
+// ends go to the inbox, without the pool's lock. They keep their place in
+// submission order among Submits that take the lock, a Cancel takes one
+// out at once, Wait counts them, and a queue limit closes the inbox and
+// moves its jobs to the queue.
+func TestPoolInbox(t *testing.T) {
+	t.Parallel()
+	p := NewPool(1)
+	started, release := make(chan struct{}), make(chan struct{})
+	Submit(p, context.Background(), func(context.Context) (int, error) {
+		close(started)
+		<-release
+		return 0, nil
+	})
+	select {
+	case <-started: // the only worker is busy from here on
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first function did not start")
+	}
+	counts := func() (queued, inbox int, open bool) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.in.mu.Lock()
+		defer p.in.mu.Unlock()
+		for l := p.in.head; l != nil; l = l.queue.next {
+			inbox++
+		}
+		return p.queue.n, inbox, p.in.open
+	}
+
+	var ran []string // appended to by the one worker, read after Wait
+	job := func(name string) func(context.Context) (int, error) {
+		return func(context.Context) (int, error) {
+			ran = append(ran, name)
+			return 0, nil
+		}
+	}
+	request, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	Submit(p, context.Background(), job("a"))
+	if q, in, open := counts(); q != 0 || in != 1 || !open {
+		t.Fatalf("after a: %d queued, %d in the inbox, open %v; want 0, 1, true", q, in, open)
+	}
+	Submit(p, request, job("b")) // takes the lock: a goes to the queue first
+	Submit(p, context.Background(), job("c"))
+	dropped := Submit(p, context.Background(), job("dropped"))
+	Submit(p, context.Background(), job("d"))
+	if q, in, _ := counts(); q != 2 || in != 3 {
+		t.Fatalf("after d: %d queued, %d in the inbox; want 2, 3", q, in)
+	}
+	if !dropped.Cancel() {
+		t.Fatal("Cancel of a queued function failed")
+	}
+	if q, in, _ := counts(); q+in != 4 {
+		t.Fatalf("after Cancel: %d queued and %d in the inbox; want 4 in all", q, in)
+	}
+	p.mu.Lock()
+	active := p.active
+	p.mu.Unlock()
+	if active != 5 { // the busy function and a to d
+		t.Fatalf("active = %d after Cancel, want 5", active)
+	}
+	Submit(p, context.Background(), job("e"))
+	p.SetQueueLimit(100)
+	if q, in, open := counts(); q != 5 || in != 0 || open {
+		t.Fatalf("after SetQueueLimit: %d queued, %d in the inbox, open %v; want 5, 0, false", q, in, open)
+	}
+	close(release)
+	p.Wait()
+	if want := []string{"a", "b", "c", "d", "e"}; !slices.Equal(ran, want) {
+		t.Fatalf("ran %v, want %v", ran, want)
 	}
 }

@@ -7,6 +7,7 @@ package future
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 )
 
@@ -271,4 +272,121 @@ func (q *jobList) popHead(l *qlinks, at func(*qlinks) *links) (next *qlinks) {
 	*ln = links{}
 	q.n--
 	return next
+}
+
+// An inbox holds the jobs that Submit queued without taking p.mu, in
+// submission order, until a worker (or anything else that needs the whole
+// queue under p.mu) moves them to the queue's tail. It is open only while
+// all of the pool's limit of workers are alive and no queue limit is set:
+// then a job can start no worker and waits for no room, and if its context
+// can never end it needs no watch, so Submit has nothing to decide under
+// p.mu.
+//
+// Without it, a submitter with a worker running beside it on another core
+// took p.mu for every job right after that worker had, and wrote the links
+// of the job the worker was about to take: every Submit waited for cache
+// lines from the other core. In an instrumented copy of the pool on a
+// 2-core machine (issue 26), batches of 1,000 tiny jobs that ran on two
+// cores took 1.3 to 2 times as long as those that ran on one, and how
+// many batches ran on two depended on the process; with the inbox, the
+// two kinds took about as long.
+//
+// in.mu guards head, tail and open; open changes only with p.mu held too,
+// so under p.mu it can be read without in.mu. A job in the inbox is not
+// yet counted in Pool.active, but Wait needs no look at the inbox: it
+// opens in a Submit that queues a job, and the worker that counts the last
+// job queued or running finished moves the inbox to the queue in the same
+// hold of p.mu (refill), so active is never 0 under p.mu while the inbox
+// holds jobs.
+type inbox struct {
+	mu         sync.Mutex
+	open       bool
+	head, tail *qlinks // linked through their queue links' next
+}
+
+// add queues j in the inbox and reports whether it did: not if the inbox
+// is closed.
+func (in *inbox) add(j job) bool {
+	l := j.links()
+	in.mu.Lock()
+	if !in.open {
+		in.mu.Unlock()
+		return false
+	}
+	l.job = j
+	l.queued.Store(true)
+	l.queue = links{}
+	if in.tail == nil {
+		in.head = l
+	} else {
+		in.tail.queue.next = l
+	}
+	in.tail = l
+	in.mu.Unlock()
+	return true
+}
+
+// setOpen opens or closes the inbox. p.mu must be held.
+func (in *inbox) setOpen(open bool) {
+	in.mu.Lock()
+	in.open = open
+	in.mu.Unlock()
+}
+
+// takeAll empties the inbox and returns its jobs. It closes the inbox if
+// close is closeAll, or closeEmpty and the inbox was empty. p.mu must be
+// held.
+func (in *inbox) takeAll(close int) *qlinks {
+	in.mu.Lock()
+	l := in.head
+	in.head, in.tail = nil, nil
+	if close == closeAll || close == closeEmpty && l == nil {
+		in.open = false
+	}
+	in.mu.Unlock()
+	return l
+}
+
+// What takeAll closes.
+const (
+	keepOpen = iota
+	closeEmpty
+	closeAll
+)
+
+// flush moves the inbox's jobs to the queue's tail. p.mu must be held.
+func (p *Pool) flush() {
+	if p.in.open {
+		p.enqueue(p.in.takeAll(keepOpen))
+	}
+}
+
+// refill moves the inbox's jobs to the queue's tail for a worker that
+// found the queue empty; if there are none, the worker is about to leave,
+// and refill closes the inbox, so that Submit takes p.mu again and starts
+// a worker if it must. p.mu must be held.
+func (p *Pool) refill() {
+	if p.in.open {
+		p.enqueue(p.in.takeAll(closeEmpty))
+	}
+}
+
+// closeInbox closes the inbox and moves its jobs to the queue's tail: a
+// queue limit is set, or a worker's function called runtime.Goexit, which
+// leaves fewer workers than the limit. p.mu must be held.
+func (p *Pool) closeInbox() {
+	if p.in.open {
+		p.enqueue(p.in.takeAll(closeAll))
+	}
+}
+
+// enqueue pushes the jobs linked from l, which were in the inbox, on the
+// queue's tail and counts them active. p.mu must be held.
+func (p *Pool) enqueue(l *qlinks) {
+	for l != nil {
+		next := l.queue.next
+		p.queue.push(l, inQueue)
+		p.active++
+		l = next
+	}
 }
