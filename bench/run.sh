@@ -32,7 +32,7 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 	# round, so that a change of load on the machine hits them alike.
 	go test -c -o "$tmp/bench.test" .
 	workloads=(W1 W2 W3 W4 W5 Go Pool Flights Group GroupNoPool Batch BatchDistinct)
-	libs=(baseline future future-request workiva mo errgroup errgroup-fork conc singleflight dataloadgen dataloader)
+	libs=(baseline future future-request workiva mo errgroup errgroup-fork conc conc-results ants singleflight dataloadgen dataloader)
 	if [ -n "${BEFORE:-}" ]; then
 		mkdir "$tmp/before"
 		git -C .. archive "$BEFORE" | tar -x -C "$tmp/before"
@@ -115,8 +115,8 @@ echo "--- benchstat"
 # (results/benchstat.txt) and as CSV for cmd/report (results/benchstat.csv).
 timed='W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool OR Flights OR Group OR GroupNoPool OR Batch OR BatchDistinct'
 comparisons=(
-	".name:($timed)" '/lib@(future baseline future-request workiva mo errgroup errgroup-fork conc singleflight dataloadgen dataloader)'
-	'.name:(W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool)' '/lib@(baseline future future-request workiva mo errgroup conc)'
+	".name:($timed)" '/lib@(future baseline future-request workiva mo errgroup errgroup-fork conc conc-results ants singleflight dataloadgen dataloader)'
+	'.name:(W1 OR W2 OR W3 OR W4 OR W5 OR Go OR Pool)' '/lib@(baseline future future-request workiva mo errgroup conc conc-results ants)'
 	'.name:Flights' '/lib@(singleflight future)'
 	'.name:(Group OR GroupNoPool)' '/lib@(errgroup future errgroup-fork conc)'
 	'.name:(Batch OR BatchDistinct)' '/lib@(dataloadgen future dataloader)'

@@ -10,7 +10,7 @@ import (
 // colors are the libraries' colours in the chart.
 var colors = map[string]string{
 	"future": "#1565c0", "future-request": "#64b5f6", "workiva": "#ef6c00", "mo": "#6a1b9a",
-	"errgroup": "#2e7d32", "errgroup-fork": "#81c784", "conc": "#c62828", "singleflight": "#00838f",
+	"errgroup": "#2e7d32", "errgroup-fork": "#81c784", "conc": "#c62828", "conc-results": "#ef9a9a", "ants": "#6d4c41", "singleflight": "#00838f",
 	"dataloadgen": "#8d6e63", "dataloader": "#afb42b",
 	"baseline": "#757575",
 }

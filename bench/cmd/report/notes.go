@@ -33,7 +33,7 @@ func baseOf(workload string) string {
 }
 
 // libs are the libraries in the order the tables and the chart show them.
-var libs = []string{"baseline", "future", "future-request", "workiva", "mo", "errgroup", "errgroup-fork", "conc", "singleflight", "dataloadgen", "dataloader"}
+var libs = []string{"baseline", "future", "future-request", "workiva", "mo", "errgroup", "errgroup-fork", "conc", "conc-results", "ants", "singleflight", "dataloadgen", "dataloader"}
 
 var libNames = map[string]string{
 	"baseline":       "baseline",
@@ -44,6 +44,8 @@ var libNames = map[string]string{
 	"errgroup":       "x/sync errgroup",
 	"errgroup-fork":  "x/sync errgroup doing what Fork does: a Future and a context (`context.WithCancel`) per function",
 	"conc":           "sourcegraph/conc",
+	"conc-results":   "sourcegraph/conc result pool (`pool.NewWithResults`)",
+	"ants":           "panjf2000/ants v2",
 	"singleflight":   "x/sync singleflight (`DoChan`)",
 	"dataloadgen":    "vikstrous/dataloadgen (`LoadThunk`)",
 	"dataloader":     "graph-gophers/dataloader v7 (`Load`)",
