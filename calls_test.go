@@ -263,16 +263,30 @@ func TestCallsDuplicateID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 5, v)
 
-	c.SetLimit(1)
-	f = c.Start(context.Background(), "b", s.send)
+	// A duplicate that waited for room panics once it has it, and passes
+	// the room on to the next Start in line.
 	c.SetLimit(2)
-	assert.Panics(t, func() { c.Start(context.Background(), "b", s.send) })
-	g := c.Start(context.Background(), "c", s.send) // the duplicate's room is free
+	f = c.Start(context.Background(), "b", s.send)
+	g := c.Start(context.Background(), "c", s.send)
+	panicked := make(chan any, 1)
+	dupID, _ := background(func() {
+		defer func() { panicked <- recover() }()
+		c.Start(context.Background(), "b", s.send)
+	})
+	parked(t, dupID, "awaitRoom")
+	next := make(chan *future.Future[int], 1)
+	nextID, _ := background(func() { next <- c.Start(context.Background(), "d", s.send) })
+	parked(t, nextID, "awaitRoom")
+	require.True(t, c.Complete("c", 2)) // room for the duplicate, first in line
+	assert.Equal(t, "future: Calls.Start called with id b, which is already in flight", receive(t, panicked))
+	h := receive(t, next) // the duplicate's room went to the next in line
 	assert.Equal(t, 2, c.Len())
-	c.Complete("b", 1)
-	c.Complete("c", 2)
+	assert.Equal(t, 4, s.calls(), "send of the duplicate was called")
+	require.True(t, c.Complete("b", 1))
+	require.True(t, c.Complete("d", 3))
 	_, _ = await(t, f)
 	_, _ = await(t, g)
+	_, _ = await(t, h)
 }
 
 func TestCallsMisuse(t *testing.T) {
@@ -470,6 +484,53 @@ func TestCallsSetLimit(t *testing.T) {
 	mu.Lock()
 	assert.Equal(t, []int{0, 1, 2, 4}, order)
 	mu.Unlock()
+}
+
+// TestCallsSetLimitRoomOfAWaiterWhoseCtxEnded: a Start given room just as
+// its ctx ends is not sent, and passes the room on to the next in line.
+func TestCallsSetLimitRoomOfAWaiterWhoseCtxEnded(t *testing.T) {
+	t.Parallel()
+	var c future.Calls[int, int]
+	var s sent
+	c.SetLimit(1)
+	first := c.Start(context.Background(), 0, s.send)
+	ctx := &endingCtx{Context: context.Background(), done: make(chan struct{})}
+	leaver := make(chan *future.Future[int], 1)
+	leaverID, _ := background(func() { leaver <- c.Start(ctx, 1, s.send) })
+	parked(t, leaverID, "awaitRoom")
+	next := make(chan *future.Future[int], 1)
+	nextID, _ := background(func() { next <- c.Start(context.Background(), 2, s.send) })
+	parked(t, nextID, "awaitRoom")
+	// The ctx ends at the moment the room comes: the waiter, woken by the
+	// room, finds its ctx ended.
+	ctx.ended.Store(true)
+	require.True(t, c.Complete(0, 0))
+	err := receive(t, leaver).Exception()
+	assert.ErrorIs(t, err, future.ErrNotRun)
+	assert.ErrorIs(t, err, context.Canceled)
+	f := receive(t, next) // the room went on to the next in line
+	assert.Equal(t, 1, c.Len())
+	assert.Equal(t, 2, s.calls())
+	require.True(t, c.Complete(2, 2))
+	_, _ = await(t, first)
+	_, _ = await(t, f)
+}
+
+// endingCtx is a context whose end a test decides: once ended is set, Err
+// reports it canceled, though Done, which nothing then reads, stays open.
+type endingCtx struct {
+	context.Context
+	ended atomic.Bool
+	done  chan struct{}
+}
+
+func (c *endingCtx) Done() <-chan struct{} { return c.done }
+
+func (c *endingCtx) Err() error {
+	if c.ended.Load() {
+		return context.Canceled
+	}
+	return nil
 }
 
 // TestCallsSetLimitRaised: raising the limit, or removing it, lets blocked
