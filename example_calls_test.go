@@ -64,20 +64,20 @@ func (c *client) Upper(ctx context.Context, word string) *future.Future[string] 
 	})
 }
 
-// serve answers two requests at a time, the second first, and never
-// answers "slow"; it hangs up after four requests.
+// serve answers two requests at a time, the second first; it never
+// answers "slow", and hangs up on "quit".
 func serve(conn net.Conn) {
 	defer conn.Close()
 	lines := bufio.NewScanner(conn)
 	var held []string
-	for range 4 {
-		if !lines.Scan() {
-			return
-		}
+	for lines.Scan() {
 		var id, word string
 		fmt.Sscan(lines.Text(), &id, &word)
-		if word == "slow" {
+		switch word {
+		case "slow":
 			continue
+		case "quit":
+			return
 		}
 		held = append(held, fmt.Sprintf("%s %s\n", id, strings.ToUpper(word)))
 		if len(held) == 2 {
@@ -108,7 +108,7 @@ func ExampleCalls() {
 	_, err := c.Upper(ctx, "slow").Result() // never answered
 	fmt.Println(err)
 
-	pending := c.Upper(context.Background(), "again") // in flight when the server hangs up
+	pending := c.Upper(context.Background(), "quit") // in flight when the server hangs up
 	_, err = pending.Result()
 	fmt.Println(err, errors.Is(err, future.ErrClosed), errors.Is(err, io.EOF))
 
