@@ -134,7 +134,10 @@ func (cl *inflight[K, T]) left() bool { return cl.state.Load()&callLeft != 0 }
 // [context.Cause] of ctx), [Calls.Close], or a completion of the future
 // itself ([Future.Cancel], [Future.SetResult]). Whichever it is, the call
 // leaves the table at once, before any callback of the future runs, and the
-// table keeps nothing of it. If send returns an error, the call fails with
+// table keeps nothing of it. (When the future itself is completed, a
+// goroutine waiting in Result may wake just before the call has left; it
+// has by the time Cancel or SetResult returns. Ended any other way, it has
+// left before any waiter wakes.) If send returns an error, the call fails with
 // it; if send panics, with a [*PanicError] (the panic goes no further).
 //
 // If the table is closed, or ctx is already done, send is not called and

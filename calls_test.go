@@ -133,7 +133,8 @@ func TestCallsEndings(t *testing.T) {
 }
 
 // TestCallsLeaveBeforeCallbacks: whoever ends a call, it has left the table
-// before the future's callbacks run, and before a waiter is woken.
+// before the future's callbacks run, and by the time the call that ended it
+// returns.
 func TestCallsLeaveBeforeCallbacks(t *testing.T) {
 	t.Parallel()
 	var c future.Calls[string, int]
