@@ -54,7 +54,7 @@ type Pool struct {
 	limit   int
 	workers int // worker goroutines alive
 	running int // jobs that workers are running
-	active  int // jobs queued or running
+	active  int // jobs queued or running, not counting the inbox's (see inbox)
 	queue   jobList
 	// watches holds a watch for each context, keyed by its Done channel,
 	// that has queued jobs waiting behind busy workers; lastWatch is the
@@ -367,9 +367,16 @@ func (p *Pool) signalRoom() {
 }
 
 // finish counts a job out of active, waking Wait when none is left, and a
-// Submit waiting for a worker to be free. p.mu must be held.
+// Submit waiting for a worker to be free. When none is left, it first moves
+// the inbox's jobs to the queue, or closes the inbox if it is empty: a job
+// can leave without a worker finishing it (a Cancel), and an inbox left open
+// with nothing active would take jobs that Wait does not count (see inbox).
+// p.mu must be held.
 func (p *Pool) finish() {
 	p.active--
+	if p.active == 0 {
+		p.refill()
+	}
 	if p.active == 0 {
 		p.idle.Broadcast()
 	}

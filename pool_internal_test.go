@@ -466,3 +466,43 @@ func TestPoolInbox(t *testing.T) {
 		t.Fatalf("ran %v, want %v", ran, want)
 	}
 }
+
+// TestPoolInboxAfterTheLastJobLeaves: when the last job counted for Wait
+// leaves without a worker finishing it (a Cancel of a job that a worker,
+// just started, has not taken yet), a job queued in the inbox afterwards
+// still counts for Wait: the inbox does not stay open with nothing active.
+func TestPoolInboxAfterTheLastJobLeaves(t *testing.T) {
+	p := NewPool(1)
+	p.workers = 1 // a worker started for the first job, not yet at the queue
+	first, second := &numberedJob{ctx: context.Background()}, &numberedJob{ctx: context.Background()}
+	p.push(first, context.Background(), nil)
+	if !p.in.open {
+		t.Fatal("setup: the inbox did not open with every worker alive")
+	}
+	if !p.drop(&first.q) {
+		t.Fatal("setup: drop failed")
+	}
+	p.push(second, context.Background(), nil)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active != 1 {
+		t.Fatalf("active = %d with a job queued after the last one left, want 1: Wait would return at once", p.active)
+	}
+}
+
+// TestPoolWaitAfterCancelOfTheLastJob: Submit, Cancel, Submit, Wait, in a
+// loop, with the worker that the first Submit started racing to the queue:
+// Wait returns only once the second future is done.
+func TestPoolWaitAfterCancelOfTheLastJob(t *testing.T) {
+	t.Parallel()
+	deadline := time.Now().Add(2 * time.Second)
+	for i := 0; i < 20000 && time.Now().Before(deadline); i++ {
+		p := NewPool(1)
+		Submit(p, context.Background(), func(context.Context) (int, error) { return 0, nil }).Cancel()
+		f := Submit(p, context.Background(), func(context.Context) (int, error) { return 1, nil })
+		p.Wait()
+		if !f.Done() {
+			t.Fatalf("round %d: Wait returned with a future pending", i)
+		}
+	}
+}

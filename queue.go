@@ -201,10 +201,12 @@ func expireFrom(jobs []job, cause error) {
 }
 
 // qlinks is a job's place in its pool's queue and, while it waits behind
-// busy workers, in its context's watch. p.mu guards every field but queued.
-// queued is set under p.mu as the job is queued, and cleared once it has
-// left the queue: a job's listener reads it without p.mu, and takes p.mu
-// only for a job that may still be queued, which job then tells.
+// busy workers, in its context's watch. p.mu guards every field but queued,
+// except that in.mu guards job and queue while the job is in the inbox.
+// queued is set as the job is queued (under p.mu, or under in.mu for the
+// inbox), and cleared once it has left the queue: a job's listener reads it
+// without p.mu, and takes p.mu only for a job that may still be queued,
+// which job then tells.
 type qlinks struct {
 	job    job // the job itself while queued, and nil once it has left
 	queue  links
@@ -291,13 +293,15 @@ func (q *jobList) popHead(l *qlinks, at func(*qlinks) *links) (next *qlinks) {
 // batch on one core, and how many batches ran on two varied by process;
 // with the inbox, they took 240 to 380 us: less, not as little.
 //
-// in.mu guards head, tail and open; open changes only with p.mu held too,
-// so under p.mu it can be read without in.mu. A job in the inbox is not
-// yet counted in Pool.active, but Wait needs no look at the inbox: it
-// opens in a Submit that queues a job, and the worker that counts the last
-// job queued or running finished moves the inbox to the queue in the same
-// hold of p.mu (refill), so active is never 0 under p.mu while the inbox
-// holds jobs.
+// in.mu guards head, tail and open, and the job and queue links of the
+// jobs in the inbox; open changes only with p.mu held too, so under p.mu it
+// can be read without in.mu. A job in the inbox is not yet counted in
+// Pool.active, but Wait needs no look at the inbox: the inbox is open only
+// while active is above 0 whenever p.mu is let go. It opens in a Submit
+// that queues (and counts) a job, and whatever counts the last active job
+// out, a worker that finished it or a Cancel that dropped it, moves the
+// inbox to the queue, or closes it if it is empty, in the same hold of p.mu
+// (finish).
 type inbox struct {
 	mu         sync.Mutex
 	open       bool
@@ -362,9 +366,10 @@ func (p *Pool) flush() {
 }
 
 // refill moves the inbox's jobs to the queue's tail for a worker that
-// found the queue empty; if there are none, the worker is about to leave,
-// and refill closes the inbox, so that Submit takes p.mu again and starts
-// a worker if it must. p.mu must be held.
+// found the queue empty, or for finish when no job is left active; if there
+// are none, the worker is about to leave (or may never come back to the
+// queue), and refill closes the inbox, so that Submit takes p.mu again,
+// counts its job and starts a worker if it must. p.mu must be held.
 func (p *Pool) refill() {
 	if p.in.open {
 		p.enqueue(p.in.takeAll(closeEmpty))
