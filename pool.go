@@ -71,9 +71,10 @@ type Pool struct {
 	queueLimit int
 	room       chan struct{}
 	// in holds the jobs a Submit queued without p.mu (see inbox). The
-	// submitter writes it at every such Submit, a worker only when it moves
-	// the jobs to the queue: the padding keeps the fields above, which the
-	// workers write under p.mu, and the next object off its cache lines.
+	// submitter writes it at every such Submit, the holders of p.mu only
+	// when they move the jobs to the queue: the padding keeps the fields
+	// above, which the workers write under p.mu, and the next object off
+	// its cache lines.
 	_  [64]byte
 	in inbox
 	_  [64]byte

@@ -279,10 +279,10 @@ func (q *jobList) popHead(l *qlinks, at func(*qlinks) *links) (next *qlinks) {
 // An inbox holds the jobs that Submit queued without taking p.mu, in
 // submission order, until a worker (or anything else that needs the whole
 // queue under p.mu) moves them to the queue's tail. It is open only while
-// all of the pool's limit of workers are alive and no queue limit is set:
-// then a job can start no worker and waits for no room, and if its context
-// can never end it needs no watch, so Submit has nothing to decide under
-// p.mu.
+// all of the pool's limit of workers are alive, no queue limit is set and
+// some job is queued or running: then a job can start no worker and waits
+// for no room, and if its context can never end it needs no watch, so
+// Submit has nothing to decide under p.mu.
 //
 // Without it, a submitter with a worker running beside it on another core
 // took p.mu for every job right after that worker had, and wrote the links
