@@ -153,13 +153,15 @@
 // function ran and succeeded.
 //
 // The package itself starts goroutines only in Go, GoContext, [Fork] without
-// a pool, a Pool's workers, a Flights run and Hedge's attempts. The
-// standard library starts two more kinds, each only when it fires:
-// time.AfterFunc's goroutine completes an expiring WithTimeout and starts a
-// Hedge's next attempt, and a [context.AfterFunc] goroutine fails a Pool's
-// queued functions when their context ends, for whatever reason, while
-// every worker is busy, and fails the future of a Flights caller whose
-// context ends (for a context type of its own that context.AfterFunc
+// a pool, a Pool's workers, a Flights run, a Batcher's batch (one for each
+// fetch) and Hedge's attempts; [Calls] starts none. The standard library
+// starts two more kinds, each only when it fires: time.AfterFunc's
+// goroutine completes an expiring WithTimeout, starts a Hedge's next
+// attempt and dispatches a Batcher's batch when its wait is over, and a
+// [context.AfterFunc] goroutine fails a Pool's queued functions when their
+// context ends, for whatever reason, while every worker is busy, and fails
+// the future of a Flights caller, a Batcher's load or a call in flight
+// whose context ends (for a context type of its own that context.AfterFunc
 // cannot hook into, that goroutine waits while the context has work
 // queued or callers waiting).
 //
