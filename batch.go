@@ -264,30 +264,24 @@ func answerKeys[K comparable, V any](keys []*flight[K, V], m map[K]V, err error,
 		switch {
 		case len(f.waiting) == 0: // ended: no caller changes waiting any more
 		case err != nil:
-			settle(f.waiting, zero, err, tb)
+			settleCallers(f.waiting, zero, err, tb)
 		case !ok:
-			settle(f.waiting, zero, fmt.Errorf("%w: %v", ErrNotFound, f.key), nil)
+			settleCallers(f.waiting, zero, fmt.Errorf("%w: %v", ErrNotFound, f.key), nil)
 		default:
-			settle(f.waiting, v, nil, nil)
+			settleCallers(f.waiting, v, nil, nil)
 		}
 	}
 	runKeyCallbacks(keys)
 }
 
-// runKeyCallbacks runs runCallbacks for each key in turn, and lets go of
-// its callers.
+// runKeyCallbacks runs runCallbacks for each key in turn, the rest too if
+// a callback calls runtime.Goexit (see each), and lets go of its callers.
 func runKeyCallbacks[K comparable, V any](keys []*flight[K, V]) {
-	i := 0
-	defer func() {
-		if i < len(keys) {
-			keys[i].waiting = nil
-			runKeyCallbacks(keys[i+1:])
-		}
-	}()
-	for ; i < len(keys); i++ {
-		runCallbacks(keys[i].waiting)
+	each(len(keys), func(i int) {
+		waiting := keys[i].waiting
 		keys[i].waiting = nil
-	}
+		runCallbacks(waiting)
+	})
 }
 
 // left is called, under b.mu, when the last caller of f, a key of p, has

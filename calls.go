@@ -433,19 +433,10 @@ func failAll[K comparable, T any](calls []*inflight[K, T], err error) (n int) {
 	return n
 }
 
-// drainEach drains each of runs in turn. If a callback calls
-// runtime.Goexit, the deferred call drains the rest before the goroutine
-// ends.
+// drainEach drains each of runs in turn, the rest too if a callback calls
+// runtime.Goexit (see each).
 func drainEach(runs []drainer) {
-	i := 0
-	defer func() {
-		if i < len(runs) {
-			drainEach(runs[i+1:])
-		}
-	}()
-	for ; i < len(runs); i++ {
-		drain(runs[i])
-	}
+	each(len(runs), func(i int) { drain(runs[i]) })
 }
 
 // Len returns how many calls are in flight: started, and neither answered

@@ -175,3 +175,25 @@ type resume struct {
 	d    drainer
 	next int
 }
+
+// each calls fn(i) for every i from 0 to n-1, in order, on the calling
+// goroutine. If fn calls runtime.Goexit (a callback calling t.FailNow,
+// say), the deferred call goes on with the rest before the goroutine
+// ends, so that one callback's Goexit leaves no other future, job or
+// caller unanswered: completers that answer many at once (a Flights run's
+// callers, a batch's keys, a Pool's expired jobs, a closed Calls' calls)
+// loop through it.
+func each(n int, fn func(i int)) {
+	eachFrom(0, n, fn)
+}
+
+func eachFrom(i, n int, fn func(i int)) {
+	defer func() {
+		if i < n {
+			eachFrom(i+1, n, fn) // fn(i) called runtime.Goexit
+		}
+	}()
+	for ; i < n; i++ {
+		fn(i)
+	}
+}

@@ -256,21 +256,21 @@ func (f *flight[K, V]) finish(v V, err error, tb *Traceback) {
 	answer(waiting, v, err, tb)
 }
 
-// answer hands the outcome to callers: settle makes every caller's future
+// answer hands the outcome to callers: settleCallers makes every caller's future
 // done and wakes its readers, then runCallbacks runs their callbacks, caller
 // by caller.
 func answer[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
-	settle(callers, v, err, tb)
+	settleCallers(callers, v, err, tb)
 	runCallbacks(callers)
 }
 
-// settle completes each caller's future with the outcome without running
+// settleCallers completes each caller's future with the outcome without running
 // its callbacks (a caller leaving right now has completed its own), and
 // marks, by a slot of -1, the callers whose callbacks are not to run here.
 // It runs no user code. Every caller is done before any callback runs, so a
 // reader woken by one future that goes on to read another of the same
 // answer finds it done instead of blocking again.
-func settle[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
+func settleCallers[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
 	for _, c := range callers {
 		if won, d := c.result.settle(v, err, tb); !won || d == nil {
 			c.slot = -1
@@ -278,22 +278,15 @@ func settle[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Tr
 	}
 }
 
-// runCallbacks runs the callbacks of the callers that settle completed, in
-// turn. If a callback calls runtime.Goexit (as t.FailNow does), the deferred
-// call runs the rest before the goroutine ends, as expireFrom does for a
-// pool's jobs.
+// runCallbacks runs the callbacks of the callers that settleCallers completed, in
+// turn, the rest too if a callback calls runtime.Goexit (as t.FailNow does;
+// see each).
 func runCallbacks[K comparable, V any](callers []*caller[K, V]) {
-	i := 0
-	defer func() {
-		if i < len(callers) {
-			runCallbacks(callers[i+1:])
-		}
-	}()
-	for ; i < len(callers); i++ {
+	each(len(callers), func(i int) {
 		if c := callers[i]; c.slot >= 0 {
 			drain(&c.result)
 		}
-	}
+	})
 }
 
 // drop takes c, which is leaving, off the callers waiting for f, unless

@@ -185,19 +185,10 @@ func (p *Pool) expire(w *watch, done <-chan struct{}, cause error) {
 	expireFrom(queued, cause)
 }
 
-// expireFrom fails jobs in turn with cause. If a callback calls
-// runtime.Goexit, the deferred call fails the rest before the goroutine
-// ends.
+// expireFrom fails jobs in turn with cause, the rest too if a callback
+// calls runtime.Goexit (see each).
 func expireFrom(jobs []job, cause error) {
-	i := 0
-	defer func() {
-		if i < len(jobs) {
-			expireFrom(jobs[i+1:], cause)
-		}
-	}()
-	for ; i < len(jobs); i++ {
-		jobs[i].expire(cause)
-	}
+	each(len(jobs), func(i int) { jobs[i].expire(cause) })
 }
 
 // qlinks is a job's place in its pool's queue and, while it waits behind
