@@ -12,7 +12,10 @@ import (
 // lib=map is what net/rpc and nats.go write by hand, a map[uint64]chan T
 // under a mutex with a select on ctx.Done(). Targets: round trips at 0.9x
 // the map or better with no more allocations, and the timeout storm (every
-// call's ctx ends before its answer) at 1.0x or better.
+// call's ctx ends before its answer) at 1.0x or better. lib=map-watched is
+// the map made to keep Calls' rule that a call leaves when its ctx ends
+// whether or not anyone waits: a context.AfterFunc per call whose ctx can
+// end, the floor the standard library sets under any such table.
 func BenchmarkCalls(b *testing.B) {
 	for _, m := range []struct {
 		name string
@@ -24,5 +27,8 @@ func BenchmarkCalls(b *testing.B) {
 	} {
 		b.Run(m.name+"/lib=future", workloads.CallsFuture(m.mode))
 		b.Run(m.name+"/lib=map", workloads.CallsMap(m.mode))
+		if m.mode != workloads.CallsBackground {
+			b.Run(m.name+"/lib=map-watched", workloads.CallsMapWatched(m.mode))
+		}
 	}
 }

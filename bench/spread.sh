@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Measures the Pool (W7), Group and Flights workloads the way a user meets
+# Measures the Pool (W7), Group, Flights, Batch and Calls workloads (issues
+# 24, 25 and 26) the way a user meets
 # them: every round runs every contender in a fresh process, one after
 # another, in an order that rotates from round to round, and the report
 # gives each figure with the range it took over the rounds, so that a
@@ -7,14 +8,14 @@
 # averaged away. Writes results/spread-raw.txt, results/spread-load.txt and
 # SPREAD.md beside this script. Usage, from anywhere:
 #
-#	bench/spread.sh                 # 10 rounds: about 6 minutes on 2 cores
+#	bench/spread.sh                 # 10 rounds: about 12 minutes on 2 cores
 #	COUNT=6 bench/spread.sh
 #	BEFORE=ddc256e bench/spread.sh  # also W7 of an earlier commit, as lib=before
 #	WORKLOADS=Pool bench/spread.sh  # W7 alone
 #	REPORT_ONLY=1 bench/spread.sh   # the report again, from results/
 #
-# Pool runs POOL_N tasks a process (a multiple of its batch of 1,000), Group
-# and Flights BENCHTIME each. Run it on a quiet machine: results/spread-load.txt
+# Pool runs POOL_N tasks a process (a multiple of its batch of 1,000), the
+# others BENCHTIME each. Run it on a quiet machine: results/spread-load.txt
 # says how quiet it was.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -51,11 +52,14 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 	for round in $(seq "$count"); do
 		echo "round $round of $count: $(uptime)" | tee -a results/spread-load.txt
 		echo "# round $round" >>results/spread-raw.txt
-		for w in ${WORKLOADS:-Pool Group Flights}; do
+		for w in ${WORKLOADS:-Pool Group Flights Batch BatchDistinct CallsRoundtrip CallsRoundtripCtx CallsStorm}; do
 			case $w in
 			Pool) libs=(baseline future future-request errgroup conc conc-results ants) n=$pooln ;;
 			Group) libs=(future errgroup errgroup-fork conc) n=$benchtime ;;
 			Flights) libs=(future singleflight) n=$benchtime ;;
+			Batch | BatchDistinct) libs=(future dataloadgen dataloader) n=$benchtime ;;
+			CallsRoundtrip) libs=(future map) n=$benchtime ;;
+			CallsRoundtripCtx | CallsStorm) libs=(future map map-watched) n=$benchtime ;;
 			esac
 			if [ "$w" = Pool ] && [ -n "${BEFORE:-}" ]; then
 				libs+=(before before-request)

@@ -1,12 +1,13 @@
 // Command spread turns the output of spread.sh into SPREAD.md: for each
-// workload (Pool, which is W7, Group, Flights) and contender, the median
-// of its rounds with the lowest and highest round and how far the farthest
-// round lies from the median; and for each of ours against each peer, the
-// ratio of the two processes of every round (which ran back to back), as
-// the median of those ratios with their lowest and highest. Each interval
-// is the whole range of the rounds, not a confidence interval of a
-// median: it covers every process measured, so a process that landed in a
-// slow mode widens it instead of being averaged away.
+// workload (Pool, which is W7, Group, Flights, Batch and the Calls ones)
+// and contender, the median of its rounds with the lowest and highest
+// round and how far the farthest round lies from the median; and for each
+// of ours against each peer, the ratio of the two processes of every round
+// (which ran back to back), as the median of those ratios with their
+// lowest and highest. Each interval is the whole range of the rounds, not
+// a confidence interval of a median: it covers every process measured, so
+// a process that landed in a slow mode widens it instead of being averaged
+// away.
 package main
 
 import (
@@ -134,6 +135,21 @@ var workloads = []workload{
 	{"Flights", "Flights: a round of 1,000 concurrent callers over 10 keys",
 		[]string{"future", "singleflight"},
 		[]string{"future"}, []string{"allocs/caller"}},
+	{"Batch", "Batch: 1,000 concurrent goroutines each load one of 100 keys (one op is a round)",
+		[]string{"future", "dataloadgen", "dataloader"},
+		[]string{"future"}, []string{"ns/load", "allocs/load"}},
+	{"BatchDistinct", "BatchDistinct: 1,000 concurrent goroutines each load 10 keys of their own (one op is a round)",
+		[]string{"future", "dataloadgen", "dataloader"},
+		[]string{"future"}, []string{"ns/load", "allocs/load"}},
+	{"CallsRoundtrip", "CallsRoundtrip: 64 callers, one responder, context.Background() (one op is a call)",
+		[]string{"future", "map"},
+		[]string{"future"}, []string{"B/op", "allocs/op"}},
+	{"CallsRoundtripCtx", "CallsRoundtripCtx: the same, each caller's ctx cancelable",
+		[]string{"future", "map", "map-watched"},
+		[]string{"future"}, []string{"B/op", "allocs/op"}},
+	{"CallsStorm", "CallsStorm: every call's ctx ends before its answer",
+		[]string{"future", "map", "map-watched"},
+		[]string{"future"}, []string{"B/op", "allocs/op"}},
 }
 
 var names = map[string]string{
@@ -148,11 +164,18 @@ var names = map[string]string{
 	"ants":           "ants v2",
 	"baseline":       "goroutine + semaphore",
 	"singleflight":   "singleflight",
+	"dataloadgen":    "vikstrous/dataloadgen",
+	"dataloader":     "graph-gophers/dataloader v7",
+	"map":            "map[uint64]chan int under a mutex, as net/rpc and nats.go",
+	"map-watched":    "that map with a context.AfterFunc per call, so a call leaves when its ctx ends",
 }
 
 func label(workload, lib string) string {
 	if workload == "Group" && lib == "conc" {
 		return "conc (conc result pool with a context, one per group)"
+	}
+	if lib == "future" && workload != "Pool" && workload != "Group" && workload != "Flights" {
+		return "future (ours)"
 	}
 	if n, ok := names[lib]; ok {
 		return fmt.Sprintf("%s (%s)", lib, n)
@@ -161,7 +184,7 @@ func label(workload, lib string) string {
 }
 
 func report(w io.Writer, rs *runs, load string) {
-	fmt.Fprintf(w, "# W7, Group and Flights over %d rounds of fresh processes\n\n", rs.rounds)
+	fmt.Fprintf(w, "# Pool, Group, Flights, Batch and Calls over %d rounds of fresh processes\n\n", rs.rounds)
 	fmt.Fprintln(w, "Written by `bench/spread.sh` (`cmd/spread`); do not edit.")
 	for _, h := range rs.header {
 		fmt.Fprintf(w, "%s  \n", h)
@@ -233,24 +256,43 @@ func report(w io.Writer, rs *runs, load string) {
 	}
 }
 
-// targets checks issue 26's targets for W7, each by the median of its
-// rounds and by every round.
+// targets checks the issues' time targets (26 for W7, 25 for Batch, 24
+// for Calls), each by the median of its rounds and by every round.
 func targets(w io.Writer, rs *runs) {
-	if len(rs.samples["Pool/lib=future"]) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "\n## Issue 26's targets for W7\n\n| target | median | highest | met by the median | met by every round |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "\n## The issues' targets\n\n| target | median | highest | met by the median | met by every round |\n|---|---|---|---|---|\n")
 	row := func(what string, xs []float64, limit float64) {
+		if len(xs) == 0 {
+			return
+		}
 		s := of(xs)
 		fmt.Fprintf(w, "| %s | %.2f | %.2f | %s | %s |\n", what, s.med, s.hi, yes(s.med <= limit), yes(s.hi <= limit))
 	}
-	row("future ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future", "Pool/lib=conc", "ns/op"), 1.0)
-	row("future ÷ errgroup ≤ 0.85", rs.ratios("Pool/lib=future", "Pool/lib=errgroup", "ns/op"), 0.85)
-	row("future-request ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future-request", "Pool/lib=conc", "ns/op"), 1.0)
+	for _, t := range []struct {
+		what, a, b string
+		limit      float64
+	}{
+		{"25: Batch, future ÷ dataloadgen ≤ 1.0", "Batch/lib=future", "Batch/lib=dataloadgen", 1.0},
+		{"25: Batch, future ÷ dataloader ≤ 1.0", "Batch/lib=future", "Batch/lib=dataloader", 1.0},
+		{"25: BatchDistinct, future ÷ dataloadgen ≤ 1.0", "BatchDistinct/lib=future", "BatchDistinct/lib=dataloadgen", 1.0},
+		{"25: BatchDistinct, future ÷ dataloader ≤ 1.0", "BatchDistinct/lib=future", "BatchDistinct/lib=dataloader", 1.0},
+		{"24: CallsRoundtrip, future ÷ map ≤ 0.9", "CallsRoundtrip/lib=future", "CallsRoundtrip/lib=map", 0.9},
+		{"24: CallsRoundtripCtx, future ÷ map ≤ 0.9", "CallsRoundtripCtx/lib=future", "CallsRoundtripCtx/lib=map", 0.9},
+		{"24: CallsStorm, future ÷ map ≤ 1.0", "CallsStorm/lib=future", "CallsStorm/lib=map", 1.0},
+		{"24 (floor): CallsRoundtripCtx, future ÷ map-watched ≤ 0.9", "CallsRoundtripCtx/lib=future", "CallsRoundtripCtx/lib=map-watched", 0.9},
+		{"24 (floor): CallsStorm, future ÷ map-watched ≤ 1.0", "CallsStorm/lib=future", "CallsStorm/lib=map-watched", 1.0},
+	} {
+		row(t.what, rs.ratios(t.a, t.b, "ns/op"), t.limit)
+	}
+	if len(rs.samples["Pool/lib=future"]) == 0 {
+		return
+	}
+	row("26: W7, future ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future", "Pool/lib=conc", "ns/op"), 1.0)
+	row("26: W7, future ÷ errgroup ≤ 0.85", rs.ratios("Pool/lib=future", "Pool/lib=errgroup", "ns/op"), 0.85)
+	row("26: W7, future-request ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future-request", "Pool/lib=conc", "ns/op"), 1.0)
 	for _, lib := range []string{"future", "future-request", "before"} {
 		if xs := rs.values("Pool/lib="+lib, "ns/op"); len(xs) > 0 {
 			s := of(xs)
-			fmt.Fprintf(w, "| %s: every round within ±10%% of the median | ±%.0f%% | | | %s |\n", lib, 100*s.spread(), yes(s.spread() <= 0.10))
+			fmt.Fprintf(w, "| 26: W7, %s: every round within ±10%% of the median | ±%.0f%% | | | %s |\n", lib, 100*s.spread(), yes(s.spread() <= 0.10))
 		}
 	}
 }
