@@ -82,8 +82,10 @@ func (c *Client) reply(m *nats.Msg) {
 // (SetLimit), until the call has room.
 func (c *Client) Request(ctx context.Context, subject string, data []byte) *future.Future[*nats.Msg] {
 	id := c.next.Add(1)
+	var buf [64]byte // the reply subject is built here, and copied once
+	reply := string(strconv.AppendUint(append(buf[:0], c.inbox...), id, 10))
 	return c.calls.Start(ctx, id, func() error {
-		return c.nc.PublishRequest(subject, c.inbox+strconv.FormatUint(id, 10), data)
+		return c.nc.PublishRequest(subject, reply, data)
 	})
 }
 
