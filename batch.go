@@ -127,7 +127,7 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	// often finds the later ones done when it gets to them (a batch makes
 	// every future of its keys done before any callback runs): the done
 	// channel is made only for a reader that has to block.
-	c, w := newCaller[K, V](ctx, false)
+	c, own, watched := newCaller[K, V](ctx, false)
 	var start, full *batch[K, V]
 	b.mu.Lock()
 	f := b.get(key)
@@ -142,7 +142,8 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 				start = p // dispatched as soon as its goroutine runs
 			}
 		}
-		f = &flight[K, V]{t: &b.table, key: key, batch: p, slot: len(p.keys)}
+		f = own.start(&b.table, key)
+		f.batch, f.slot = p, len(p.keys)
 		p.keys = append(p.keys, f)
 		p.n++
 		b.put(key, f)
@@ -161,8 +162,8 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	if full != nil && full.timer.Stop() {
 		go full.dispatch() // the timer's goroutine will not: this one does
 	}
-	if w != nil {
-		w.watch(ctx)
+	if watched {
+		c.watch(ctx)
 	}
 	return &c.result
 }
@@ -248,28 +249,33 @@ func (p *batch[K, V]) finish(m map[K]V, err error, tb *Traceback) {
 	answerKeys(keys, m, err, tb)
 }
 
-// answerKeys answers the callers of every key: first each caller's future
-// is made done with its key's outcome, then the callbacks run, key by key.
-// If a callback calls runtime.Goexit, the deferred call runs those of the
-// keys after it before the goroutine ends (runCallbacks does the same for
-// the key's other callers).
+// answerKeys answers the callers of every key, which have ended: first
+// each caller's future is made done with its key's outcome, and each key
+// lets go of all but the callers whose callbacks are to run; then the
+// callbacks run, key by key. If a callback calls runtime.Goexit, the
+// deferred call runs those of the keys after it before the goroutine ends
+// (runCallbacks does the same for the key's other callers).
 func answerKeys[K comparable, V any](keys []*flight[K, V], m map[K]V, err error, tb *Traceback) {
 	var zero V
 	for _, f := range keys {
-		var v V
-		ok := false
-		if err == nil && f.key == f.key { // a key not equal to itself is found in no map, and may not hash
-			v, ok = m[f.key]
+		// The key has ended: its list of callers is this goroutine's.
+		if head := f.callers.head; head != nil {
+			var v V
+			ok := false
+			if err == nil && f.key == f.key { // a key not equal to itself is found in no map, and may not hash
+				v, ok = m[f.key]
+			}
+			switch {
+			case err != nil:
+				head = settleCallers(head, zero, err, tb)
+			case !ok:
+				head = settleCallers(head, zero, fmt.Errorf("%w: %v", ErrNotFound, f.key), nil)
+			default:
+				head = settleCallers(head, v, nil, nil)
+			}
+			f.callers.head, f.callers.tail = head, nil // runKeyCallbacks's
 		}
-		switch {
-		case len(f.waiting) == 0: // ended: no caller changes waiting any more
-		case err != nil:
-			settleCallers(f.waiting, zero, err, tb)
-		case !ok:
-			settleCallers(f.waiting, zero, fmt.Errorf("%w: %v", ErrNotFound, f.key), nil)
-		default:
-			settleCallers(f.waiting, v, nil, nil)
-		}
+		f.release()
 	}
 	runKeyCallbacks(keys)
 }
@@ -278,9 +284,9 @@ func answerKeys[K comparable, V any](keys []*flight[K, V], m map[K]V, err error,
 // a callback calls runtime.Goexit (see each), and lets go of its callers.
 func runKeyCallbacks[K comparable, V any](keys []*flight[K, V]) {
 	each(len(keys), func(i int) {
-		waiting := keys[i].waiting
-		keys[i].waiting = nil
-		runCallbacks(waiting)
+		callers := keys[i].callers.head
+		keys[i].callers.head = nil
+		runCallbacks(callers)
 	})
 }
 

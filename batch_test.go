@@ -700,6 +700,49 @@ func TestBatcherDoneLoadsKeepNothingAlive(t *testing.T) {
 	runtime.KeepAlive(stayer)
 }
 
+// TestBatcherFirstLoadThatLeftKeepsNothingAlive: the first Load of a key
+// holds the key's flight in its own allocation, so its done future must
+// not keep through it the batch's first context or the Batcher: neither
+// when the key left a pending batch, which is undone, nor when the first
+// Load left a key another caller kept, once the batch is answered.
+func TestBatcherFirstLoadThatLeftKeepsNothingAlive(t *testing.T) {
+	t.Parallel()
+	t.Run("the pending batch undone", func(t *testing.T) {
+		t.Parallel()
+		fetch, fetchCollected, _ := trackedFetch(make(chan struct{}), nil)
+		b := future.NewBatcher(2, time.Hour, fetch)
+		fetch = nil
+		firstCtx, firstCtxCollected := trackedCtx(context.Background())
+		first := b.Load(firstCtx, 1)
+		b = nil
+		first.Cancel()
+		collected(t, firstCtxCollected, "the first context of a batch undone")
+		collected(t, fetchCollected, "the Batcher and its fetch, with only the done future of its first Load left")
+		runtime.KeepAlive(first)
+	})
+	t.Run("left a key another caller kept", func(t *testing.T) {
+		t.Parallel()
+		release, fetching := make(chan struct{}), make(chan struct{})
+		fetch, fetchCollected, _ := trackedFetch(fetching, release)
+		b := future.NewBatcher(1, time.Hour, fetch)
+		fetch = nil
+		firstCtx, firstCtxCollected := trackedCtx(context.Background())
+		first := b.Load(firstCtx, 1)
+		receive(t, fetching)
+		stayer := b.Load(context.Background(), 1) // joins the key being fetched
+		b = nil
+		first.Cancel()
+		close(release)
+		v, err := await(t, stayer)
+		require.NoError(t, err)
+		require.NotNil(t, v)
+		collected(t, firstCtxCollected, "the batch's first context once answered")
+		collected(t, fetchCollected, "the Batcher and its fetch, with only done futures left")
+		runtime.KeepAlive(first)
+		runtime.KeepAlive(stayer)
+	})
+}
+
 // trackedFetch returns a fetch for NewBatcher that closes fetching, waits
 // for release and answers each key with a new payload, adding key 99 with
 // a payload of its own; and channels closed when the fetch, and that

@@ -471,36 +471,24 @@ func (c *Calls[K, T]) SetLimit(n int) {
 
 // waiter is a Start blocked by the limit. The table's mu guards its fields.
 type waiter struct {
-	ready      chan struct{} // closed when the waiter is given room, or the table closes
-	prev, next *waiter
-	queued     bool // in the table's line
-	granted    bool // given room, which it must take or pass on
+	ready   chan struct{} // closed when the waiter is given room, or the table closes
+	link    listLinks[waiter]
+	queued  bool // in the table's line
+	granted bool // given room, which it must take or pass on
 }
+
+func (w *waiter) listLinks() *listLinks[waiter] { return &w.link }
 
 // waiters is a FIFO of blocked Starts; any of them can leave it in O(1)
 // when its ctx ends.
-type waiters struct{ head, tail *waiter }
+type waiters struct{ list[waiter, *waiter] }
 
 func (q *waiters) push(w *waiter) {
-	w.prev, w.queued = q.tail, true
-	if q.tail == nil {
-		q.head = w
-	} else {
-		q.tail.next = w
-	}
-	q.tail = w
+	q.list.push(w)
+	w.queued = true
 }
 
 func (q *waiters) remove(w *waiter) {
-	if w.prev == nil {
-		q.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		q.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next, w.queued = nil, nil, false
+	q.list.remove(w)
+	w.queued = false
 }

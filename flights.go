@@ -138,12 +138,12 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		f.fail(context.Cause(ctx), nil)
 		return f
 	}
-	c, w := newCaller[K, V](ctx, true)
+	c, own, watched := newCaller[K, V](ctx, true)
 	s.mu.Lock()
 	f := s.get(key)
 	start := f == nil
 	if start {
-		f = &flight[K, V]{t: &s.table, key: key}
+		f = own.start(&s.table, key)
 		s.put(key, f)
 	}
 	f.join(c)
@@ -155,10 +155,10 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		// not started, and this caller cannot leave before Do returns or
 		// watches its ctx.
 		f.cancel = cancel
-		go f.run(runCtx, fn)
+		go f.run(&s.table, cancel, runCtx, fn)
 	}
-	if w != nil {
-		w.watch(ctx)
+	if watched {
+		c.watch(ctx)
 	}
 	return &c.result
 }
@@ -182,61 +182,82 @@ func (s *Flights[K, V]) Forget(key K) {
 }
 
 // flight is the callers waiting for one key's outcome: a Flights run, or
-// a key of a Batcher's batch. The callers are in a slice guarded by the
-// table's lock, as singleflight keeps its callers' channels: joining,
-// leaving and the answer each take that lock once, and no lock of the
-// flight's own.
+// a key of a Batcher's batch. It lives in the allocation of its first
+// caller (see newCaller), so that a new key costs one allocation, not two,
+// made before the table's lock is taken. The callers are a list linked
+// through them and guarded by the table's lock, as singleflight keeps its
+// callers' channels: joining, leaving and the answer each take that lock
+// once, and no lock of the flight's own; none of them allocates.
+//
+// Since the flight outlives its use in its first caller's future, which
+// its user may keep, it lets go of the table, the batch, the run's context
+// and the key once it has ended or every caller has left (see release): a
+// done future keeps none of them alive.
 type flight[K comparable, V any] struct {
-	t   *table[K, V]
+	// t is the table the flight is in, until the flight has ended or every
+	// caller has left; then nil. A caller that is leaving loads it before
+	// it takes the lock, so it is atomic; it is written under t.mu.
+	t   atomic.Pointer[table[K, V]]
 	key K
-	// waiting holds the callers that have not left, each at its slot (for
-	// a caller whose ctx can end, the caller inside its watchedCaller:
-	// the flight needs only its result and slot); they get the outcome
-	// when it comes. t.mu guards it. When it empties the flight is
-	// detached from key at once, so a flight nobody waits for never gains
-	// a caller.
-	waiting []*caller[K, V]
-	// one is where waiting starts, so that a key or run with one caller
-	// (most of a batch's keys) makes no slice.
-	one [1]*caller[K, V]
-	// ended is set, under t.mu, when the outcome has come and waiting is
-	// being answered; a caller that sees it has nothing to leave.
+	// callers are the callers that have not left, in the order they
+	// joined; they get the outcome when it comes. t.mu guards the list,
+	// and the callers' links, until ended is set; from then on they are
+	// the answerer's alone. When the list empties the flight is detached
+	// from key at once, so a flight nobody waits for never gains a caller.
+	callers list[caller[K, V], *caller[K, V]]
+	// ended is set, under t.mu, when the outcome has come and the callers
+	// are being answered; a caller that sees it has nothing to leave.
 	ended atomic.Bool
 	// cancel cancels a Flights run's context: the last caller out calls
 	// it. It is set before the run can end or lose its last caller, and
-	// never changes after.
+	// cleared, under t.mu, by release.
 	cancel context.CancelFunc
-	// batch is the batch of a Batcher's key, and nil for a Flights run;
-	// slot is the key's index in batch.keys while the batch is not yet
-	// fetching. t.mu guards slot.
+	// batch is the batch of a Batcher's key, and nil for a Flights run
+	// (and once released); slot is the key's index in batch.keys while the
+	// batch is not yet fetching. t.mu guards both.
 	batch *batch[K, V]
 	slot  int
 }
 
-// join adds c to f's callers. t.mu must be held.
+// start makes f, the unused flight in the allocation of a caller that
+// found no flight for key, the flight of key in t. t.mu must be held.
+func (f *flight[K, V]) start(t *table[K, V], key K) *flight[K, V] {
+	f.t.Store(t)
+	f.key = key
+	return f
+}
+
+// join adds c to the end of f's callers. t.mu must be held.
 func (f *flight[K, V]) join(c *caller[K, V]) {
-	if f.waiting == nil {
-		f.waiting = f.one[:0]
-	}
-	c.run, c.slot = f, len(f.waiting)
-	f.waiting = append(f.waiting, c)
+	c.run = f
+	f.callers.push(c)
+}
+
+// release lets go of everything f refers to but its callers, once it has
+// ended or every caller has left: f may live on in its first caller's
+// done future. t.mu must be held, or ended set.
+func (f *flight[K, V]) release() {
+	var zero K
+	f.t.Store(nil)
+	f.key, f.cancel, f.batch = zero, nil, nil
 }
 
 // run runs fn on the calling goroutine and hands its outcome to the
-// callers still waiting.
-func (f *flight[K, V]) run(ctx context.Context, fn func(context.Context) (V, error)) {
+// callers still waiting. t is f's table and cancel cancels ctx: run keeps
+// them itself, since f lets go of them when its last caller leaves.
+func (f *flight[K, V]) run(t *table[K, V], cancel context.CancelFunc, ctx context.Context, fn func(context.Context) (V, error)) {
 	returned := false
 	defer func() {
 		if !returned {
 			// fn called runtime.Goexit: the goroutine is ending, but the
 			// callers must not wait forever.
 			var zero V
-			f.finish(zero, errGoexit, captureTraceback(0))
+			f.finish(t, cancel, zero, errGoexit, captureTraceback(0))
 		}
 	}()
 	v, err, tb := callWith(fn, ctx)
 	returned = true
-	f.finish(v, err, tb)
+	f.finish(t, cancel, v, err, tb)
 }
 
 // finish ends the run with the given outcome: fn's context is canceled and
@@ -244,48 +265,66 @@ func (f *flight[K, V]) run(ctx context.Context, fn func(context.Context) (V, err
 // Do again on seeing it starts a new run. Then each caller still waiting
 // gets the outcome, and its callbacks run, in turn, even if one of them
 // calls runtime.Goexit.
-func (f *flight[K, V]) finish(v V, err error, tb *Traceback) {
-	f.cancel()
-	t := f.t
+func (f *flight[K, V]) finish(t *table[K, V], cancel context.CancelFunc, v V, err error, tb *Traceback) {
+	cancel()
 	t.mu.Lock()
 	t.detach(f)
-	waiting := f.waiting
-	f.waiting = nil
+	callers := f.callers.head
+	f.callers = list[caller[K, V], *caller[K, V]]{}
 	f.ended.Store(true)
+	f.release()
 	t.mu.Unlock()
-	answer(waiting, v, err, tb)
+	answer(callers, v, err, tb)
 }
 
-// answer hands the outcome to callers: settleCallers makes every caller's future
-// done and wakes its readers, then runCallbacks runs their callbacks, caller
-// by caller.
-func answer[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
-	settleCallers(callers, v, err, tb)
-	runCallbacks(callers)
+// answer hands the outcome to the callers listed from head: settleCallers
+// makes every caller's future done and wakes its readers, then
+// runCallbacks runs their callbacks, caller by caller. The callers' links
+// must be the answerer's alone (the flight has ended).
+func answer[K comparable, V any](head *caller[K, V], v V, err error, tb *Traceback) {
+	runCallbacks(settleCallers(head, v, err, tb))
 }
 
-// settleCallers completes each caller's future with the outcome without running
-// its callbacks (a caller leaving right now has completed its own), and
-// marks, by a slot of -1, the callers whose callbacks are not to run here.
-// It runs no user code. Every caller is done before any callback runs, so a
-// reader woken by one future that goes on to read another of the same
-// answer finds it done instead of blocking again.
-func settleCallers[K comparable, V any](callers []*caller[K, V], v V, err error, tb *Traceback) {
-	for _, c := range callers {
-		if won, d := c.result.settle(v, err, tb); !won || d == nil {
-			c.slot = -1
+// settleCallers completes the future of each caller listed from head with
+// the outcome without running its callbacks (a caller leaving right now
+// has completed its own), and returns the list of the callers it
+// completed, in the same order: the others, whose callbacks are not to run
+// here, are taken off it, and keep no link. It runs no user code. Every
+// caller is done before any callback runs, so a reader woken by one future
+// that goes on to read another of the same answer finds it done instead of
+// blocking again.
+func settleCallers[K comparable, V any](head *caller[K, V], v V, err error, tb *Traceback) *caller[K, V] {
+	var first, last *caller[K, V]
+	for c := head; c != nil; {
+		next := c.link.next
+		c.link = listLinks[caller[K, V]]{}
+		if won, d := c.result.settle(v, err, tb); won && d != nil {
+			if last == nil {
+				first = c
+			} else {
+				last.link.next = c
+			}
+			last = c
 		}
+		c = next
 	}
+	return first
 }
 
-// runCallbacks runs the callbacks of the callers that settleCallers completed, in
-// turn, the rest too if a callback calls runtime.Goexit (as t.FailNow does;
-// see each).
-func runCallbacks[K comparable, V any](callers []*caller[K, V]) {
-	each(len(callers), func(i int) {
-		if c := callers[i]; c.slot >= 0 {
-			drain(&c.result)
-		}
+// runCallbacks runs the callbacks of the callers listed from head, which
+// settleCallers returned, in turn, the rest too if a callback calls
+// runtime.Goexit (as t.FailNow does; see each). Each caller's link is cut
+// before its callbacks run, so that no done future keeps another alive.
+func runCallbacks[K comparable, V any](head *caller[K, V]) {
+	n := 0
+	for c := head; c != nil; c = c.link.next {
+		n++
+	}
+	c := head
+	each(n, func(int) {
+		done := c
+		c, done.link.next = done.link.next, nil
+		drain(&done.result)
 	})
 }
 
@@ -293,28 +332,25 @@ func runCallbacks[K comparable, V any](callers []*caller[K, V]) {
 // f's outcome has come; the last one out detaches f from its key and
 // cancels a Flights run's context, or takes the key out of its batch.
 func (f *flight[K, V]) drop(c *caller[K, V]) {
-	t := f.t
+	t := f.t.Load()
+	if t == nil {
+		return // released: f has let go of c
+	}
 	t.mu.Lock()
 	if f.ended.Load() {
 		t.mu.Unlock() // the outcome came as c was leaving: f has let go of c
 		return
 	}
-	last := len(f.waiting) - 1
-	moved := f.waiting[last]
-	f.waiting[c.slot], moved.slot = moved, c.slot
-	f.waiting[last] = nil // c's slot keeps nothing of c
-	f.waiting = f.waiting[:last]
-	if cap(f.waiting) > 16 && last < cap(f.waiting)/4 {
-		f.waiting = append([]*caller[K, V](nil), f.waiting...) // give back what a burst of callers left
-	}
+	f.callers.remove(c)
 	var then func() // what the last one out does once the lock is let go
-	if last == 0 {
+	if f.callers.head == nil {
 		t.detach(f)
 		if f.batch == nil {
 			then = f.cancel
 		} else {
 			then = f.batch.left(f)
 		}
+		f.release()
 	}
 	t.mu.Unlock()
 	if then != nil {
@@ -322,43 +358,53 @@ func (f *flight[K, V]) drop(c *caller[K, V]) {
 	}
 }
 
-// caller is one Do call's share in a run: its future, and what it needs to
-// leave the run early.
+// caller is one Do or Load call's share in a flight: its future, and what
+// it needs to leave the flight early.
 type caller[K comparable, V any] struct {
 	result Future[V]
-	// run is the flight the caller waits for, until it leaves; only Do
-	// (before anyone else can see the caller) and leave touch it.
+	// run is the flight the caller waits for, until it leaves; only Do or
+	// Load (before anyone else can see the caller) and leave touch it.
 	run *flight[K, V]
-	// slot is the caller's index in run.waiting; the table's mu guards
-	// it.
-	slot int
+	// link links the caller in run's list of callers; run's t.mu guards
+	// it until run has ended, its answerer after.
+	link listLinks[caller[K, V]]
+	// stop removes the context.AfterFunc that fails the future of a caller
+	// whose context can end (see watchContext); nil for one whose context
+	// cannot.
+	stop afterFunc
 }
 
-// newCaller makes the share of a caller with ctx in a flight: a plain
-// caller if ctx can never end (its Done is nil), with no room for an
-// AfterFunc; otherwise a watchedCaller, returned as w too, on which the
-// caller must call watch(ctx) once it has joined. The caller listens to its
+func (c *caller[K, V]) listLinks() *listLinks[caller[K, V]] { return &c.link }
+
+// leadCaller is a caller with room for the flight it may start: Load and
+// Do allocate one before they take the table's lock, and a caller that
+// finds its key's flight leaves the room unused.
+type leadCaller[K comparable, V any] struct {
+	caller[K, V]
+	own flight[K, V]
+}
+
+// newCaller makes the share of a caller with ctx in a flight, with room for
+// the flight (own) should it find none to join. The caller listens to its
 // own future first, so that whoever completes it, the caller leaves before
-// any callback runs. With awaited, the future's done channel is made now,
-// for a caller that will wait for its future as a caller of singleflight's
-// DoChan does for its channel; otherwise a reader makes it if it must
-// block.
-func newCaller[K comparable, V any](ctx context.Context, awaited bool) (c *caller[K, V], w *watchedCaller[K, V]) {
-	var l listener[V]
-	if ctx.Done() == nil {
-		c = new(caller[K, V])
-		l = leaver[K, V]{c}
-	} else {
-		w = new(watchedCaller[K, V])
-		c = &w.caller
-		l = watchedLeaver[K, V]{w}
+// any callback runs. If ctx can end (its Done is not nil), watched is true
+// and the caller must call watch(ctx) once it has joined. With awaited,
+// the future's done channel is made now, for a caller that will wait for
+// its future as a caller of singleflight's DoChan does for its channel;
+// otherwise a reader makes it if it must block.
+func newCaller[K comparable, V any](ctx context.Context, awaited bool) (c *caller[K, V], own *flight[K, V], watched bool) {
+	lc := new(leadCaller[K, V])
+	c, own = &lc.caller, &lc.own
+	var l listener[V] = leaver[K, V]{c}
+	if watched = ctx.Done() != nil; watched {
+		l = watchedLeaver[K, V]{c}
 	}
 	if awaited {
 		c.result.hookAwaited(l)
 	} else {
 		c.result.hook(l)
 	}
-	return c, w
+	return c, own, watched
 }
 
 // leave runs once c's future is done, whoever completed it: a caller that
@@ -381,33 +427,19 @@ func (l leaver[K, V]) fire(*Future[V]) drainer {
 	return nil
 }
 
-// watchedCaller is a caller whose context can end, with the
-// context.AfterFunc that fails its future when it does.
-type watchedCaller[K comparable, V any] struct {
-	caller[K, V]
-	// stop removes that context.AfterFunc (see watchContext).
-	stop afterFunc
-}
-
 // watch fails the caller's future with context.Cause(ctx) when ctx ends,
 // until the future is done.
-func (w *watchedCaller[K, V]) watch(ctx context.Context) {
-	watchContext(&w.result, &w.stop, ctx, func() { w.result.fail(context.Cause(ctx), nil) })
-}
-
-// leave is caller.leave for a caller whose context can end: that context
-// no longer watches it either. After it, the future refers to neither the
-// run nor the context.
-func (w *watchedCaller[K, V]) leave() {
-	unwatchContext(&w.result, &w.stop)
-	w.caller.leave()
+func (c *caller[K, V]) watch(ctx context.Context) {
+	watchContext(&c.result, &c.stop, ctx, func() { c.result.fail(context.Cause(ctx), nil) })
 }
 
 // watchedLeaver is the first listener on the future of a caller whose
-// context can end.
-type watchedLeaver[K comparable, V any] struct{ w *watchedCaller[K, V] }
+// context can end: that context no longer watches it either, and after it
+// the future refers to neither the run nor the context.
+type watchedLeaver[K comparable, V any] struct{ c *caller[K, V] }
 
 func (l watchedLeaver[K, V]) fire(*Future[V]) drainer {
-	l.w.leave()
+	unwatchContext(&l.c.result, &l.c.stop)
+	l.c.leave()
 	return nil
 }

@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// TestFlightsGiveBackWhatABurstOfCallersLeft checks that a run's list of
-// callers shrinks as they leave: after a burst of callers of which all but
-// a few left, the run does not keep the room the burst needed.
-func TestFlightsGiveBackWhatABurstOfCallersLeft(t *testing.T) {
+// TestFlightsKeepNothingOfTheCallersThatLeft checks that a run's list of
+// callers holds only those that stay: after a burst of callers of which
+// all but a few left, the run links just those, in the order they came,
+// and no caller that left keeps a link into the list, or the run.
+func TestFlightsKeepNothingOfTheCallersThatLeft(t *testing.T) {
 	var s Flights[string, int]
 	release := make(chan struct{})
 	defer close(release)
@@ -29,24 +30,48 @@ func TestFlightsGiveBackWhatABurstOfCallersLeft(t *testing.T) {
 	}
 	s.mu.Lock()
 	run := s.m["k"]
-	grown := cap(run.waiting)
-	s.mu.Unlock()
-	if grown < burst {
-		t.Fatalf("the run holds room for %d callers, want at least %d", grown, burst)
+	var joined []*caller[string, int]
+	for c := run.callers.head; c != nil; c = c.link.next {
+		joined = append(joined, c)
 	}
-	for _, f := range callers[stay:] {
-		f.Cancel()
+	s.mu.Unlock()
+	if len(joined) != burst {
+		t.Fatalf("the run links %d callers, want %d", len(joined), burst)
+	}
+	// Leave from both ends and the middle: all but callers 0, burst/2 and
+	// burst-1.
+	for i, f := range callers {
+		if i != 0 && i != burst/2 && i != burst-1 {
+			f.Cancel()
+		}
 	}
 	s.mu.Lock()
-	n, c := len(run.waiting), cap(run.waiting)
+	var linked []*Future[int]
+	for c := run.callers.head; c != nil; c = c.link.next {
+		linked = append(linked, &c.result)
+	}
+	tail := run.callers.tail
 	s.mu.Unlock()
-	if n != stay {
-		t.Fatalf("%d callers wait, want %d", n, stay)
+	if len(linked) != stay {
+		t.Fatalf("the run links %d callers, want the %d that stayed", len(linked), stay)
 	}
-	if c > 64 {
-		t.Errorf("after %d of %d callers left, the run keeps room for %d; want it given back (at most 64)", burst-stay, burst, c)
+	for i, want := range []*Future[int]{callers[0], callers[burst/2], callers[burst-1]} {
+		if linked[i] != want {
+			t.Errorf("caller %d in the run's list is not the %d-th that stayed: the list is out of join order", i, i)
+		}
 	}
-	for _, f := range callers[:stay] {
+	if &tail.result != callers[burst-1] {
+		t.Error("the run's tail is not the last caller that stayed")
+	}
+	for i, c := range joined {
+		if i == 0 || i == burst/2 || i == burst-1 {
+			continue
+		}
+		if c.link != (listLinks[caller[string, int]]{}) || c.run != nil {
+			t.Fatalf("caller %d, which left, still links to the run or its callers", i)
+		}
+	}
+	for _, f := range []*Future[int]{callers[0], callers[burst/2], callers[burst-1]} {
 		f.Cancel()
 	}
 }
@@ -156,7 +181,7 @@ func TestFlightsAnsweredCallersStopWatching(t *testing.T) {
 // before the AfterFunc was stored, found nothing to stop, so watch must
 // stop it itself.
 func TestFlightsWatchAfterTheAnswer(t *testing.T) {
-	w := &watchedCaller[string, int]{}
+	w := &caller[string, int]{}
 	w.run = &flight[string, int]{}
 	w.run.ended.Store(true) // the run has handed its outcome over
 	w.result.hookAwaited(watchedLeaver[string, int]{w})
