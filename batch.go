@@ -134,7 +134,9 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	if f == nil {
 		p := b.pending
 		if p == nil {
-			p = &batch[K, V]{b: b, first: ctx}
+			// Room for the keys a batch is likely to get, so that it
+			// does not regrow under the lock with each key.
+			p = &batch[K, V]{b: b, first: ctx, keys: make([]*flight[K, V], 0, min(b.maxKeys, batchRoom))}
 			b.pending = p
 			if b.wait > 0 && b.maxKeys > 1 {
 				p.timer = time.AfterFunc(b.wait, p.dispatch)
@@ -167,6 +169,10 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	}
 	return &c.result
 }
+
+// batchRoom is the most keys a new batch makes room for at once: a Batcher
+// with a larger maxKeys grows its batches' keys as they come.
+const batchRoom = 128
 
 // batch is a Batcher's batch of keys: pending while Loads may add keys to
 // it, then dispatched to its goroutine, which calls fetch and answers the
