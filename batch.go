@@ -127,11 +127,11 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 	// often finds the later ones done when it gets to them (a batch makes
 	// every future of its keys done before any callback runs): the done
 	// channel is made only for a reader that has to block.
-	c, own, watched := newCaller[K, V](ctx, false)
+	c, own, watched := newCaller[K, V](ctx, false, !b.joined.Load())
 	var start, full *batch[K, V]
 	b.mu.Lock()
-	f := b.get(key)
-	if f == nil {
+	f, started := b.flightFor(key, own)
+	if started {
 		p := b.pending
 		if p == nil {
 			// Room for the keys a batch is likely to get, so that it
@@ -144,11 +144,9 @@ func (b *Batcher[K, V]) Load(ctx context.Context, key K) *Future[V] {
 				start = p // dispatched as soon as its goroutine runs
 			}
 		}
-		f = own.start(&b.table, key)
 		f.batch, f.slot = p, len(p.keys)
 		p.keys = append(p.keys, f)
 		p.n++
-		b.put(key, f)
 		if p.n == b.maxKeys {
 			b.pending = nil // full: the next new key starts a new batch
 			if p.timer != nil {

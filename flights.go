@@ -37,6 +37,33 @@ type Flights[K comparable, V any] struct {
 type table[K comparable, V any] struct {
 	mu sync.Mutex
 	m  map[K]*flight[K, V]
+	// joined is whether the last call that looked its key up found a
+	// flight to join. The next call bets that it joins too, and allocates
+	// its caller without room for a flight (see newCaller): a lost bet
+	// costs a flight allocated under mu, or, the other way, room left
+	// unused. Written under mu, when it changes; read before mu is taken.
+	joined atomic.Bool
+}
+
+// flightFor returns the flight that a caller of key joins, and whether
+// the caller starts it: if none is in flight, own becomes key's flight,
+// or a new flight if own is nil. t.mu must be held, and key must have
+// passed checkKey.
+func (t *table[K, V]) flightFor(key K, own *flight[K, V]) (f *flight[K, V], started bool) {
+	f = t.get(key)
+	if joined := f != nil; joined != t.joined.Load() {
+		t.joined.Store(joined)
+	}
+	if f != nil {
+		return f, false
+	}
+	if own == nil {
+		own = new(flight[K, V])
+	}
+	own.t.Store(t)
+	own.key = key
+	t.put(key, own)
+	return own, true
 }
 
 // checkKey panics with a future: message naming method if key cannot be
@@ -138,14 +165,9 @@ func (s *Flights[K, V]) Do(ctx context.Context, key K, fn func(ctx context.Conte
 		f.fail(context.Cause(ctx), nil)
 		return f
 	}
-	c, own, watched := newCaller[K, V](ctx, true)
+	c, own, watched := newCaller[K, V](ctx, true, !s.joined.Load())
 	s.mu.Lock()
-	f := s.get(key)
-	start := f == nil
-	if start {
-		f = own.start(&s.table, key)
-		s.put(key, f)
-	}
+	f, start := s.flightFor(key, own)
 	f.join(c)
 	s.mu.Unlock()
 
@@ -217,14 +239,6 @@ type flight[K comparable, V any] struct {
 	// batch is not yet fetching. t.mu guards both.
 	batch *batch[K, V]
 	slot  int
-}
-
-// start makes f, the unused flight in the allocation of a caller that
-// found no flight for key, the flight of key in t. t.mu must be held.
-func (f *flight[K, V]) start(t *table[K, V], key K) *flight[K, V] {
-	f.t.Store(t)
-	f.key = key
-	return f
 }
 
 // join adds c to the end of f's callers. t.mu must be held.
@@ -377,24 +391,30 @@ type caller[K comparable, V any] struct {
 func (c *caller[K, V]) listLinks() *listLinks[caller[K, V]] { return &c.link }
 
 // leadCaller is a caller with room for the flight it may start: Load and
-// Do allocate one before they take the table's lock, and a caller that
-// finds its key's flight leaves the room unused.
+// Do allocate one before they take the table's lock, unless they bet that
+// the caller joins a flight (see table.joined), and a caller that finds
+// its key's flight leaves the room unused.
 type leadCaller[K comparable, V any] struct {
 	caller[K, V]
 	own flight[K, V]
 }
 
-// newCaller makes the share of a caller with ctx in a flight, with room for
-// the flight (own) should it find none to join. The caller listens to its
+// newCaller makes the share of a caller with ctx in a flight, with lead,
+// in a leadCaller whose room for a flight is own; without, own is nil.
+// The caller listens to its
 // own future first, so that whoever completes it, the caller leaves before
 // any callback runs. If ctx can end (its Done is not nil), watched is true
 // and the caller must call watch(ctx) once it has joined. With awaited,
 // the future's done channel is made now, for a caller that will wait for
 // its future as a caller of singleflight's DoChan does for its channel;
 // otherwise a reader makes it if it must block.
-func newCaller[K comparable, V any](ctx context.Context, awaited bool) (c *caller[K, V], own *flight[K, V], watched bool) {
-	lc := new(leadCaller[K, V])
-	c, own = &lc.caller, &lc.own
+func newCaller[K comparable, V any](ctx context.Context, awaited, lead bool) (c *caller[K, V], own *flight[K, V], watched bool) {
+	if lead {
+		lc := new(leadCaller[K, V])
+		c, own = &lc.caller, &lc.own
+	} else {
+		c = new(caller[K, V])
+	}
 	var l listener[V] = leaver[K, V]{c}
 	if watched = ctx.Done() != nil; watched {
 		l = watchedLeaver[K, V]{c}
