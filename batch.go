@@ -74,7 +74,11 @@ func NewBatcher[K comparable, V any](maxKeys int, wait time.Duration, fetch func
 	if fetch == nil {
 		panic("future: NewBatcher called with a nil fetch function")
 	}
-	return &Batcher[K, V]{maxKeys: maxKeys, wait: wait, fetch: fetch}
+	// Room for a batch's keys in the table from the start, so that the
+	// first batch does not grow the map under the lock key by key.
+	b := &Batcher[K, V]{maxKeys: maxKeys, wait: wait, fetch: fetch}
+	b.m = make(map[K]*flight[K, V], min(maxKeys, batchRoom))
+	return b
 }
 
 // Load returns a future of key's value, fetched in a batch with other keys.
