@@ -208,6 +208,7 @@ type batch[K comparable, V any] struct {
 func (p *batch[K, V]) dispatch() {
 	b := p.b
 	ctx, cancel := context.WithCancel(context.WithoutCancel(p.first))
+	keys := make([]K, 0, min(b.maxKeys, batchRoom)) // made before the lock is taken
 	b.mu.Lock()
 	if b.pending == p {
 		b.pending = nil
@@ -218,9 +219,8 @@ func (p *batch[K, V]) dispatch() {
 		return
 	}
 	p.compact()
-	keys := make([]K, len(p.keys))
-	for i, f := range p.keys {
-		keys[i] = f.key
+	for _, f := range p.keys {
+		keys = append(keys, f.key)
 	}
 	p.fetching, p.cancel = true, cancel
 	b.mu.Unlock()
