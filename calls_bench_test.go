@@ -1,6 +1,7 @@
 package future_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gofutures/future/internal/workloads"
@@ -30,5 +31,21 @@ func BenchmarkCalls(b *testing.B) {
 		if m.mode != workloads.CallsBackground {
 			b.Run(m.name+"/lib=map-watched", workloads.CallsMapWatched(m.mode))
 		}
+	}
+}
+
+// BenchmarkAfterFunc measures what watching a ctx costs a call that must
+// leave its table when its ctx ends, whoever waits for it: a
+// context.AfterFunc on a live cancelable ctx, with a function that captures
+// nothing, stopped at once. It is the floor under lib=map-watched in
+// BenchmarkCalls, and so under Calls with such contexts.
+func BenchmarkAfterFunc(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	nothing := func() {}
+	b.ReportAllocs()
+	for b.Loop() {
+		stop := context.AfterFunc(ctx, nothing)
+		stop()
 	}
 }
