@@ -94,11 +94,15 @@ func NewBatcher[K comparable, V any](maxKeys int, wait time.Duration, fetch func
 // [context.Cause] of ctx, with no traceback, and no other caller is
 // affected; a completion of it by anyone ([Future.Cancel], say) likewise
 // concerns it alone. A caller whose future is done has left, and the batch
-// keeps nothing of it. A key that every caller has left leaves its batch:
-// if the batch has not been dispatched, fetch never sees the key, and a
-// batch left with no key is not dispatched; a later Load of the key starts
-// afresh. If ctx is already done, Load joins nothing: its future has already
-// failed with context.Cause(ctx).
+// keeps nothing of it, with one exception: a key's place in its batch lives
+// in the allocation of the key's first caller (so that a new key costs one
+// allocation), and until the batch is answered, or the key leaves a batch
+// not yet dispatched, the batch keeps that caller's done future, with its
+// outcome, reachable, though not its context. A key that every caller has
+// left leaves its batch: if the batch has not been dispatched, fetch never
+// sees the key, and a batch left with no key is not dispatched; a later
+// Load of the key starts afresh. If ctx is already done, Load joins
+// nothing: its future has already failed with context.Cause(ctx).
 //
 // Callbacks registered on the future run as on any future: on the batch's
 // goroutine once fetch returns, or on the goroutine that completed the

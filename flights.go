@@ -127,7 +127,10 @@ func (t *table[K, V]) detach(f *flight[K, V]) {
 // traceback, as soon as that ctx ends, and a completion of it by anyone
 // ([Future.Cancel], say) concerns it alone: the other callers keep waiting
 // and the run goes on. A caller whose future is done has left the run, and
-// the run keeps nothing of it. A run that every caller has left is detached
+// the run keeps nothing of it, but for the caller that started the run:
+// the run lives in that caller's allocation (so that a new key costs one
+// allocation), and keeps its done future, with its outcome, reachable
+// until fn returns. A run that every caller has left is detached
 // from key at once, so a later Do starts a new run and never joins one that
 // is being abandoned. If ctx is already done, Do neither starts nor joins a
 // run: its future has already failed with context.Cause(ctx).
@@ -218,7 +221,8 @@ func (s *Flights[K, V]) Forget(key K) {
 type flight[K comparable, V any] struct {
 	// t is the table the flight is in, until the flight has ended or every
 	// caller has left; then nil. A caller that is leaving loads it before
-	// it takes the lock, so it is atomic; it is written under t.mu.
+	// it takes the lock, so it is atomic; it is written under t.mu, or,
+	// once ended is set, by the goroutine answering the callers.
 	t   atomic.Pointer[table[K, V]]
 	key K
 	// callers are the callers that have not left, in the order they
