@@ -8,20 +8,26 @@
 # averaged away. Writes results/spread-raw.txt, results/spread-load.txt and
 # SPREAD.md beside this script. Usage, from anywhere:
 #
-#	bench/spread.sh                 # 10 rounds: about 12 minutes on 2 cores
+#	bench/spread.sh                 # 10 rounds: about 15 minutes on 2 cores
 #	COUNT=6 bench/spread.sh
 #	BEFORE=ddc256e bench/spread.sh  # also W7 of an earlier commit, as lib=before
 #	WORKLOADS=Pool bench/spread.sh  # W7 alone
 #	REPORT_ONLY=1 bench/spread.sh   # the report again, from results/
 #
 # Pool runs POOL_N tasks a process (a multiple of its batch of 1,000), the
-# others BENCHTIME each. Run it on a quiet machine: results/spread-load.txt
-# says how quiet it was.
+# others BENCHTIME each. POOL_N is 3,000,000 tasks, 1.5 to 3 s a process,
+# about the length of go test's default -benchtime of 1 s: at 300,000
+# (0.1 to 0.3 s) a process is mostly its start, its heap growing from
+# nothing, and every contender's rounds spread wider (on 2026-12-07, an
+# hour apart: errgroup ±25% at 300,000 and ±5% at 3,000,000, conc's plain
+# pool ±18% and ±11%, ants ±23% and ±10%; ours ±33% and ±39%, its own
+# two modes). Run it on a quiet machine: results/spread-load.txt says how
+# quiet it was.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 count=${COUNT:-10}
-pooln=${POOL_N:-300000x}
+pooln=${POOL_N:-3000000x}
 benchtime=${BENCHTIME:-1s}
 mkdir -p results
 tmp=$(mktemp -d)
