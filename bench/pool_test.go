@@ -15,7 +15,8 @@ import (
 // each batch followed by a wait; run it with -benchtime=100000x (a
 // multiple of the batch). One op is one task. future submits with
 // context.Background(), future-request with a cancelable context, as a
-// service passes its request's; baseline is a goroutine per task behind a
+// service passes its request's, future-bounded with SetQueueLimit(16), so
+// that Submit blocks as the peers' submits do; baseline is a goroutine per task behind a
 // semaphore, completing a future. The peers hand back no future: their
 // tasks store their values in a slice.
 //
@@ -31,6 +32,7 @@ func BenchmarkPool(b *testing.B) {
 	b.Run("lib=baseline", workloads.PoolSemaphore)
 	b.Run("lib=future", workloads.PoolFuture)
 	b.Run("lib=future-request", workloads.PoolFutureRequest)
+	b.Run("lib=future-bounded", workloads.PoolFutureBounded)
 	b.Run("lib=errgroup", func(b *testing.B) {
 		g := new(errgroup.Group)
 		g.SetLimit(workloads.PoolLimit)

@@ -60,7 +60,7 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 		echo "# round $round" >>results/spread-raw.txt
 		for w in ${WORKLOADS:-Pool Group Flights Batch BatchDistinct CallsRoundtrip CallsRoundtripCtx CallsStorm}; do
 			case $w in
-			Pool) libs=(baseline future future-request errgroup conc conc-results ants) n=$pooln ;;
+			Pool) libs=(baseline future future-request future-bounded errgroup conc conc-results ants) n=$pooln ;;
 			Group) libs=(future errgroup errgroup-fork conc) n=$benchtime ;;
 			Flights) libs=(future singleflight) n=$benchtime ;;
 			Batch | BatchDistinct) libs=(future dataloadgen dataloader) n=$benchtime ;;

@@ -46,8 +46,20 @@ func PoolFutureRequest(b *testing.B) {
 	poolFuture(b, ctx)
 }
 
-func poolFuture(b *testing.B, ctx context.Context) {
+// PoolFutureBounded is PoolFuture on a pool with a queue limit of
+// PoolBounded: Submit blocks while that many tasks wait, as the peers'
+// submits block at their limit, so the submitter keeps step with the
+// workers instead of running a batch ahead of them.
+func PoolFutureBounded(b *testing.B) { poolFuture(b, context.Background(), PoolBounded) }
+
+// PoolBounded is PoolFutureBounded's queue limit.
+const PoolBounded = 16
+
+func poolFuture(b *testing.B, ctx context.Context, queueLimit ...int) {
 	p := future.NewPool(PoolLimit)
+	for _, n := range queueLimit {
+		p.SetQueueLimit(n)
+	}
 	Batches(b, func(i int) {
 		f := future.Submit(p, ctx, func(context.Context) (int, error) { return TinyTask(i) })
 		Sink.Bool = f.Done()

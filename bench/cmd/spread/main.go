@@ -127,7 +127,7 @@ type workload struct {
 
 var workloads = []workload{
 	{"Pool", "Pool (W7): one tiny task at limit 4, batches of 1,000 each followed by a wait",
-		[]string{"future", "future-request", "before", "before-request", "conc", "conc-results", "errgroup", "ants", "baseline"},
+		[]string{"future", "future-request", "future-bounded", "before", "before-request", "conc", "conc-results", "errgroup", "ants", "baseline"},
 		[]string{"future", "future-request"}, []string{"B/op", "allocs/op"}},
 	{"Group", "Group: one request forks 1,000 tiny functions at limit 4, then waits (one op is one group)",
 		[]string{"future", "errgroup", "errgroup-fork", "conc"},
@@ -155,6 +155,7 @@ var workloads = []workload{
 var names = map[string]string{
 	"future":         "ours, context.Background()",
 	"future-request": "ours, a cancelable context per Submit",
+	"future-bounded": "ours, SetQueueLimit(16): Submit blocks as the peers' do",
 	"before":         "ours before",
 	"before-request": "ours before, cancelable context",
 	"conc":           "conc plain pool",
@@ -289,7 +290,7 @@ func targets(w io.Writer, rs *runs) {
 	row("26: W7, future ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future", "Pool/lib=conc", "ns/op"), 1.0)
 	row("26: W7, future ÷ errgroup ≤ 0.85", rs.ratios("Pool/lib=future", "Pool/lib=errgroup", "ns/op"), 0.85)
 	row("26: W7, future-request ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future-request", "Pool/lib=conc", "ns/op"), 1.0)
-	for _, lib := range []string{"future", "future-request", "before"} {
+	for _, lib := range []string{"future", "future-request", "future-bounded", "before"} {
 		if xs := rs.values("Pool/lib="+lib, "ns/op"); len(xs) > 0 {
 			s := of(xs)
 			fmt.Fprintf(w, "| 26: W7, %s: every round within ±10%% of the median | ±%.0f%% | | | %s |\n", lib, 100*s.spread(), yes(s.spread() <= 0.10))
