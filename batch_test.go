@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -740,6 +741,50 @@ func TestBatcherFirstLoadThatLeftKeepsNothingAlive(t *testing.T) {
 		collected(t, fetchCollected, "the Batcher and its fetch, with only done futures left")
 		runtime.KeepAlive(first)
 		runtime.KeepAlive(stayer)
+	})
+}
+
+// TestBatcherAnsweredLoadsLetGo: once a batch is answered, a caller's
+// future is held by nothing of the Batcher's: not by a context of the
+// caller's that lives on (whose watch on the future must be gone), nor by
+// the future of another caller of the same key (whose flight lived in the
+// first caller's allocation).
+func TestBatcherAnsweredLoadsLetGo(t *testing.T) {
+	t.Parallel()
+	t.Run("by a context that lives on", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		b := future.NewBatcher(1, time.Hour, func(_ context.Context, keys []int) (map[int]int, error) {
+			return map[int]int{keys[0]: 1}, nil
+		})
+		f := b.Load(ctx, 1)
+		_, err := await(t, f)
+		require.NoError(t, err)
+		answered := weak.Make(f)
+		f = nil
+		gone(t, answered, "the future of an answered Load, with its context alive")
+		runtime.KeepAlive(ctx)
+		runtime.KeepAlive(b)
+	})
+	t.Run("by a later caller of its key", func(t *testing.T) {
+		t.Parallel()
+		release, fetching := make(chan struct{}), make(chan struct{})
+		fetch, _, _ := trackedFetch(fetching, release)
+		b := future.NewBatcher(1, time.Hour, fetch)
+		first := b.Load(context.Background(), 1)
+		receive(t, fetching)
+		stayer := b.Load(context.Background(), 1) // joins the key being fetched
+		close(release)
+		for _, f := range []*future.Future[*payload]{first, stayer} {
+			_, err := await(t, f)
+			require.NoError(t, err)
+		}
+		answered := weak.Make(first)
+		first = nil
+		gone(t, answered, "the future of a key's first Load, with a later caller's future alive")
+		runtime.KeepAlive(stayer)
+		runtime.KeepAlive(b)
 	})
 }
 

@@ -306,17 +306,28 @@ func answer[K comparable, V any](head *caller[K, V], v V, err error, tb *Traceba
 // settleCallers completes the future of each caller listed from head with
 // the outcome without running its callbacks (a caller leaving right now
 // has completed its own), and returns the list of the callers it
-// completed, in the same order: the others, whose callbacks are not to run
-// here, are taken off it, and keep no link. It runs no user code. Every
+// completed whose callbacks are still to run, in the same order: the
+// others are taken off it, and keep no link. It runs no user code. Every
 // caller is done before any callback runs, so a reader woken by one future
 // that goes on to read another of the same answer finds it done instead of
-// blocking again.
+// blocking again. A caller whose only listener is its own leaver (see
+// newCaller), as most are, leaves here: the leaver runs no user code, and
+// the caller costs no pass through runCallbacks.
 func settleCallers[K comparable, V any](head *caller[K, V], v V, err error, tb *Traceback) *caller[K, V] {
 	var first, last *caller[K, V]
 	for c := head; c != nil; {
 		next := c.link.next
 		c.link = listLinks[caller[K, V]]{}
 		if won, d := c.result.settle(v, err, tb); won && d != nil {
+			if c.result.rest == nil {
+				// No listener but the leaver (first) was ever added; none
+				// can be now that the future is done, and settle has
+				// seen every one added before (it took the future's lock
+				// if any was), so rest is read without the lock.
+				c.result.first.fire(&c.result)
+				c = next
+				continue
+			}
 			if last == nil {
 				first = c
 			} else {
