@@ -33,6 +33,7 @@ func BenchmarkPool(b *testing.B) {
 	b.Run("lib=future", workloads.PoolFuture)
 	b.Run("lib=future-request", workloads.PoolFutureRequest)
 	b.Run("lib=future-bounded", workloads.PoolFutureBounded)
+	b.Run("lib=floor", poolFloor)
 	b.Run("lib=errgroup", func(b *testing.B) {
 		g := new(errgroup.Group)
 		g.SetLimit(workloads.PoolLimit)

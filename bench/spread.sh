@@ -60,10 +60,10 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 		echo "# round $round" >>results/spread-raw.txt
 		for w in ${WORKLOADS:-Pool Group Flights Batch BatchDistinct CallsRoundtrip CallsRoundtripCtx CallsStorm}; do
 			case $w in
-			Pool) libs=(baseline future future-request future-bounded errgroup conc conc-results ants) n=$pooln ;;
+			Pool) libs=(baseline future future-request future-bounded floor errgroup conc conc-results ants) n=$pooln ;;
 			Group) libs=(future errgroup errgroup-fork conc) n=$benchtime ;;
 			Flights) libs=(future singleflight) n=$benchtime ;;
-			Batch | BatchDistinct) libs=(future dataloadgen dataloader) n=$benchtime ;;
+			Batch | BatchDistinct) libs=(future floor dataloadgen dataloader) n=$benchtime ;;
 			CallsRoundtrip) libs=(future map) n=$benchtime ;;
 			CallsRoundtripCtx | CallsStorm) libs=(future map map-watched) n=$benchtime ;;
 			esac

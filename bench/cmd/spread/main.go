@@ -127,7 +127,7 @@ type workload struct {
 
 var workloads = []workload{
 	{"Pool", "Pool (W7): one tiny task at limit 4, batches of 1,000 each followed by a wait",
-		[]string{"future", "future-request", "future-bounded", "before", "before-request", "conc", "conc-results", "errgroup", "ants", "baseline"},
+		[]string{"future", "future-request", "future-bounded", "before", "before-request", "conc", "conc-results", "errgroup", "ants", "baseline", "floor"},
 		[]string{"future", "future-request"}, []string{"B/op", "allocs/op"}},
 	{"Group", "Group: one request forks 1,000 tiny functions at limit 4, then waits (one op is one group)",
 		[]string{"future", "errgroup", "errgroup-fork", "conc"},
@@ -136,11 +136,11 @@ var workloads = []workload{
 		[]string{"future", "singleflight"},
 		[]string{"future"}, []string{"allocs/caller"}},
 	{"Batch", "Batch: 1,000 concurrent goroutines each load one of 100 keys (one op is a round)",
-		[]string{"future", "dataloadgen", "dataloader"},
-		[]string{"future"}, []string{"ns/load", "allocs/load"}},
+		[]string{"future", "floor", "dataloadgen", "dataloader"},
+		[]string{"future", "floor"}, []string{"ns/load", "allocs/load"}},
 	{"BatchDistinct", "BatchDistinct: 1,000 concurrent goroutines each load 10 keys of their own (one op is a round)",
-		[]string{"future", "dataloadgen", "dataloader"},
-		[]string{"future"}, []string{"ns/load", "allocs/load"}},
+		[]string{"future", "floor", "dataloadgen", "dataloader"},
+		[]string{"future", "floor"}, []string{"ns/load", "allocs/load"}},
 	{"CallsRoundtrip", "CallsRoundtrip: 64 callers, one responder, context.Background() (one op is a call)",
 		[]string{"future", "map"},
 		[]string{"future"}, []string{"B/op", "allocs/op"}},
@@ -164,6 +164,7 @@ var names = map[string]string{
 	"errgroup-fork":  "errgroup with a future and context per function",
 	"ants":           "ants v2",
 	"baseline":       "goroutine + semaphore",
+	"floor":          "floor: the plainest batcher giving each Load a future of its own, with no context, leaving or panic handling (bench/floor_test.go)",
 	"singleflight":   "singleflight",
 	"dataloadgen":    "vikstrous/dataloadgen",
 	"dataloader":     "graph-gophers/dataloader v7",
@@ -172,6 +173,9 @@ var names = map[string]string{
 }
 
 func label(workload, lib string) string {
+	if workload == "Pool" && lib == "floor" {
+		return "floor: a plain never-blocking pool, a future per task but no context or panic handling (bench/floor_test.go)"
+	}
 	if workload == "Group" && lib == "conc" {
 		return "conc (conc result pool with a context, one per group)"
 	}
@@ -276,6 +280,8 @@ func targets(w io.Writer, rs *runs) {
 		{"25: Batch, future ÷ dataloader ≤ 1.0", "Batch/lib=future", "Batch/lib=dataloader", 1.0},
 		{"25: BatchDistinct, future ÷ dataloadgen ≤ 1.0", "BatchDistinct/lib=future", "BatchDistinct/lib=dataloadgen", 1.0},
 		{"25: BatchDistinct, future ÷ dataloader ≤ 1.0", "BatchDistinct/lib=future", "BatchDistinct/lib=dataloader", 1.0},
+		{"25 (floor): Batch, floor ÷ dataloadgen ≤ 1.0", "Batch/lib=floor", "Batch/lib=dataloadgen", 1.0},
+		{"25 (floor): BatchDistinct, floor ÷ dataloadgen ≤ 1.0", "BatchDistinct/lib=floor", "BatchDistinct/lib=dataloadgen", 1.0},
 		{"24: CallsRoundtrip, future ÷ map ≤ 0.9", "CallsRoundtrip/lib=future", "CallsRoundtrip/lib=map", 0.9},
 		{"24: CallsRoundtripCtx, future ÷ map ≤ 0.9", "CallsRoundtripCtx/lib=future", "CallsRoundtripCtx/lib=map", 0.9},
 		{"24: CallsStorm, future ÷ map ≤ 1.0", "CallsStorm/lib=future", "CallsStorm/lib=map", 1.0},
@@ -290,7 +296,7 @@ func targets(w io.Writer, rs *runs) {
 	row("26: W7, future ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future", "Pool/lib=conc", "ns/op"), 1.0)
 	row("26: W7, future ÷ errgroup ≤ 0.85", rs.ratios("Pool/lib=future", "Pool/lib=errgroup", "ns/op"), 0.85)
 	row("26: W7, future-request ÷ conc ≤ 1.0", rs.ratios("Pool/lib=future-request", "Pool/lib=conc", "ns/op"), 1.0)
-	for _, lib := range []string{"future", "future-request", "future-bounded", "before"} {
+	for _, lib := range []string{"future", "future-request", "future-bounded", "floor", "before"} {
 		if xs := rs.values("Pool/lib="+lib, "ns/op"); len(xs) > 0 {
 			s := of(xs)
 			fmt.Fprintf(w, "| 26: W7, %s: every round within ±10%% of the median | ±%.0f%% | | | %s |\n", lib, 100*s.spread(), yes(s.spread() <= 0.10))
