@@ -310,21 +310,24 @@ func answer[K comparable, V any](head *caller[K, V], v V, err error, tb *Traceba
 // others are taken off it, and keep no link. It runs no user code. Every
 // caller is done before any callback runs, so a reader woken by one future
 // that goes on to read another of the same answer finds it done instead of
-// blocking again. A caller whose only listener is its own leaver (see
-// newCaller), as most are, leaves here: the leaver runs no user code, and
-// the caller costs no pass through runCallbacks.
+// blocking again. A caller whose context cannot end and whose only
+// listener is its own leaver (see newCaller), as most such are, leaves
+// here, and costs no pass through runCallbacks: that leaver runs no user
+// code. One whose context can end goes through runCallbacks, since its
+// leaver stops the context's AfterFunc, which may call the context's own
+// methods, and they must not run before every caller is done.
 func settleCallers[K comparable, V any](head *caller[K, V], v V, err error, tb *Traceback) *caller[K, V] {
 	var first, last *caller[K, V]
 	for c := head; c != nil; {
 		next := c.link.next
 		c.link = listLinks[caller[K, V]]{}
 		if won, d := c.result.settle(v, err, tb); won && d != nil {
-			if c.result.rest == nil {
-				// No listener but the leaver (first) was ever added; none
-				// can be now that the future is done, and settle has
-				// seen every one added before (it took the future's lock
-				// if any was), so rest is read without the lock.
-				c.result.first.fire(&c.result)
+			// rest is nil if no listener but the leaver (first) was ever
+			// added; none can be now that the future is done, and settle
+			// has seen every one added before (it took the future's lock
+			// if any was), so first and rest are read without the lock.
+			if l, plain := c.result.first.(leaver[K, V]); plain && c.result.rest == nil {
+				l.c.leave()
 				c = next
 				continue
 			}

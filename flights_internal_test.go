@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -193,5 +194,59 @@ func TestFlightsWatchAfterTheAnswer(t *testing.T) {
 	}
 	if w.stop.stop != nil {
 		t.Error("the caller keeps the stop of an AfterFunc it stopped")
+	}
+}
+
+// goexitStopCtx is a context that could end, whose AfterFunc's stop calls
+// runtime.Goexit, as a test fake calling t.FailNow from it would.
+type goexitStopCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c *goexitStopCtx) Done() <-chan struct{} { return c.done }
+
+func (c *goexitStopCtx) AfterFunc(func()) func() bool {
+	return func() bool { runtime.Goexit(); return true }
+}
+
+// TestAnsweredCallersStopWatchingLast: the goroutine that answers a run's
+// or a batch's callers stops the AfterFunc watching a caller's context only
+// once every caller is done, so a context whose stop ends that goroutine
+// (or blocks on another caller's future) leaves no caller unanswered.
+func TestAnsweredCallersStopWatchingLast(t *testing.T) {
+	tests := []struct {
+		name string
+		// start makes two callers of one answer, the first with ctx:
+		// two callers of a Flights run, or the two keys of a full batch.
+		start func(ctx context.Context) (first, second *Future[int])
+	}{
+		{"Flights", func(ctx context.Context) (*Future[int], *Future[int]) {
+			var s Flights[string, int]
+			release := make(chan struct{})
+			fn := func(context.Context) (int, error) { <-release; return 1, nil }
+			first := s.Do(ctx, "k", fn)
+			second := s.Do(context.Background(), "k", fn)
+			close(release)
+			return first, second
+		}},
+		{"Batcher", func(ctx context.Context) (*Future[int], *Future[int]) {
+			b := NewBatcher(2, time.Hour, func(_ context.Context, keys []int) (map[int]int, error) {
+				return map[int]int{1: 1, 2: 2}, nil
+			})
+			return b.Load(ctx, 1), b.Load(context.Background(), 2)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, second := tt.start(&goexitStopCtx{Context: context.Background(), done: make(chan struct{})})
+			for i, f := range []*Future[int]{first, second} {
+				select {
+				case <-f.DoneChan():
+				case <-time.After(10 * time.Second):
+					t.Fatalf("caller %d never answered", i+1)
+				}
+			}
+		})
 	}
 }
