@@ -239,8 +239,8 @@ func (p *Pool) waits() bool {
 // did. With a queue limit, it first waits for room; if ctx ends meanwhile,
 // it fails j instead.
 func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
-	if done == nil && p.in.add(j) {
-		return true // every worker is alive, and a job that cannot expire needs no watch
+	if p.in.add(j, done) {
+		return true // every worker is alive, and j cannot expire or its context's watch is open
 	}
 	p.mu.Lock()
 	p.flush() // the jobs queued before j go first
@@ -278,6 +278,7 @@ func (p *Pool) push(j job, ctx context.Context, done <-chan struct{}) bool {
 	if waits && !start && done != nil {
 		l.w = p.watch(ctx, done, l)
 		l.w.jobs.push(l, inWatch)
+		p.followIn(l.w) // the next jobs of j's context may skip p.mu
 	}
 	p.active++
 	p.mu.Unlock()

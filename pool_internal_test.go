@@ -84,7 +84,9 @@ func TestJobListIsFIFOWithRemoval(t *testing.T) {
 }
 
 // busyPoolWith returns a pool of 1 whose worker is busy, so that jobs
-// pushed wait and are watched, with n jobs of ctx queued.
+// pushed wait and are watched, with n jobs of ctx queued: all but the first
+// come through the inbox, and are moved to the queue, under the watch, as
+// a worker would move them.
 func busyPoolWith(ctx context.Context, n int) (*Pool, []*numberedJob) {
 	p := NewPool(1)
 	p.workers, p.running = 1, 1
@@ -93,6 +95,9 @@ func busyPoolWith(ctx context.Context, n int) (*Pool, []*numberedJob) {
 		jobs[i] = &numberedJob{n: i, ctx: ctx}
 		p.push(jobs[i], ctx, ctx.Done())
 	}
+	p.mu.Lock()
+	p.flush()
+	p.mu.Unlock()
 	return p, jobs
 }
 
@@ -504,5 +509,113 @@ func TestPoolWaitAfterCancelOfTheLastJob(t *testing.T) {
 		if !f.Done() {
 			t.Fatalf("round %d: Wait returned with a future pending", i)
 		}
+	}
+}
+
+// TestPoolInboxWatchedJobs: while every worker is busy, the jobs of a
+// context that can end go to the inbox once that context's watch is the
+// inbox's, and still fail at once when it ends, with the worker busy:
+// whether the watch's AfterFunc finds them in the inbox, or the watch's
+// only queued job left it first (canceled, or taken by the worker), which
+// must neither close the watch under the jobs in the inbox nor stop later
+// jobs of the context from coming through the inbox.
+func TestPoolInboxWatchedJobs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// leave makes first, the watch's only queued job, leave it, or
+		// not; release lets the busy function return, and firstStarted
+		// is closed when first starts.
+		leave func(t *testing.T, first *Future[int], release chan<- struct{}, firstStarted <-chan struct{})
+	}{
+		{"nothing left", func(*testing.T, *Future[int], chan<- struct{}, <-chan struct{}) {}},
+		{"canceled", func(_ *testing.T, first *Future[int], _ chan<- struct{}, _ <-chan struct{}) { first.Cancel() }},
+		{"taken by the worker", func(t *testing.T, _ *Future[int], release chan<- struct{}, firstStarted <-chan struct{}) {
+			release <- struct{}{} // the busy function returns, and the worker takes first
+			select {
+			case <-firstStarted:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the worker did not start the watch's first job")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := NewPool(1)
+			release := make(chan struct{})
+			hold := func(ctx context.Context) (int, error) {
+				started(ctx)
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+				return 0, nil
+			}
+			busyStarted := make(chan struct{})
+			busy := Submit(p, withStarted(context.Background(), busyStarted), hold)
+			select {
+			case <-busyStarted: // the only worker is busy from here on
+			case <-time.After(10 * time.Second):
+				t.Fatal("the first function did not start")
+			}
+			inbox := func() (n int) {
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				p.in.mu.Lock()
+				defer p.in.mu.Unlock()
+				for l := p.in.head; l != nil; l = l.queue.next {
+					n++
+				}
+				return n
+			}
+			cause := errors.New("request timed out")
+			request, cancel := context.WithCancelCause(context.Background())
+			fn := func(context.Context) (int, error) { return 1, nil }
+			firstStarted := make(chan struct{})
+			first := Submit(p, withStarted(request, firstStarted), hold) // takes the lock, and opens the watch
+			rest := []*Future[int]{Submit(p, request, fn), Submit(p, request, fn)}
+			if n := inbox(); n != 2 {
+				t.Fatalf("%d jobs of the watched request in the inbox, want 2", n)
+			}
+			tt.leave(t, first, release, firstStarted)
+			before := inbox()
+			rest = append(rest, Submit(p, request, fn))
+			if n := inbox(); n != before+1 {
+				t.Fatalf("the next job of the watched request did not come through the inbox: %d there, want %d", n, before+1)
+			}
+			cancel(cause)
+			for i, f := range rest {
+				select {
+				case <-f.DoneChan(): // at once, with the worker busy
+				case <-time.After(10 * time.Second):
+					t.Fatalf("job %d of the request not failed when its context ended", i+2)
+				}
+				if err := f.Exception(); !errors.Is(err, cause) {
+					t.Fatalf("job %d failed with %v, want %v", i+2, err, cause)
+				}
+			}
+			close(release)
+			p.Wait()
+			if !busy.IsSuccess() {
+				t.Fatal("the busy function did not succeed")
+			}
+		})
+	}
+}
+
+// startedKey is the context key of the channel withStarted adds.
+type startedKey struct{}
+
+// withStarted returns ctx with ch, which started closes: a function run
+// with a child of it tells that it has started.
+func withStarted(ctx context.Context, ch chan struct{}) context.Context {
+	return context.WithValue(ctx, startedKey{}, ch)
+}
+
+// started closes the channel of ctx's withStarted, if any.
+func started(ctx context.Context) {
+	if ch, ok := ctx.Value(startedKey{}).(chan struct{}); ok {
+		close(ch)
 	}
 }

@@ -118,6 +118,9 @@ func (p *Pool) watch(ctx context.Context, done <-chan struct{}, l *qlinks) *watc
 // unwatch closes w and forgets it, and returns the function that stops its
 // AfterFunc. p.mu must be held.
 func (p *Pool) unwatch(w *watch) (stop func() bool) {
+	if p.in.watch == w {
+		p.followIn(nil) // w's jobs in the inbox join it before it closes
+	}
 	delete(p.watches, w.done)
 	if p.lastWatch == w {
 		p.lastWatch = nil
@@ -140,6 +143,11 @@ func (p *Pool) follow(w *watch, ctx context.Context, l *qlinks) {
 // it, was its last; if l owned w, it moves w's AfterFunc to the newest job
 // still queued under it. p.mu must be held.
 func (p *Pool) left(w *watch, l *qlinks) {
+	if w.open() && w.jobs.n == 0 && p.in.watch == w {
+		// w's jobs in the inbox join it, and it stays open; if there are
+		// none, the inbox lets go of w before another can come.
+		p.enqueue(p.in.takeWatched())
+	}
 	switch {
 	case !w.open():
 	case w.jobs.n == 0:
@@ -193,7 +201,9 @@ func expireFrom(jobs []job, cause error) {
 
 // qlinks is a job's place in its pool's queue and, while it waits behind
 // busy workers, in its context's watch. p.mu guards every field but queued,
-// except that in.mu guards job and queue while the job is in the inbox.
+// except that in.mu guards job, queue and w while the job is in the inbox
+// (where w is the watch the job will join as it leaves it, not yet one
+// whose jobs list it).
 // queued is set as the job is queued (under p.mu, or under in.mu for the
 // inbox), and cleared once it has left the queue: a job's listener reads it
 // without p.mu, and takes p.mu only for a job that may still be queued,
@@ -272,8 +282,9 @@ func (q *jobList) popHead(l *qlinks, at func(*qlinks) *links) (next *qlinks) {
 // queue under p.mu) moves them to the queue's tail. It is open only while
 // all of the pool's limit of workers are alive, no queue limit is set and
 // some job is queued or running: then a job can start no worker and waits
-// for no room, and if its context can never end it needs no watch, so
-// Submit has nothing to decide under p.mu.
+// for no room, and if its context can never end it needs no watch, or if
+// its context's watch is the inbox's (below) it joins that watch as it
+// leaves the inbox, so Submit has nothing to decide under p.mu.
 //
 // Without it, a submitter with a worker running beside it on another core
 // took p.mu for every job right after that worker had, and wrote the links
@@ -293,24 +304,47 @@ func (q *jobList) popHead(l *qlinks, at func(*qlinks) *links) (next *qlinks) {
 // out, a worker that finished it or a Cancel that dropped it, moves the
 // inbox to the queue, or closes it if it is empty, in the same hold of p.mu
 // (finish).
+//
+// A job whose context can end comes through the inbox too, if its
+// context's Done channel is that of watch, the open watch of the latest
+// job that had to be watched (a request's jobs come in runs): it joins
+// watch's jobs as it leaves the inbox, and until then watch cannot close,
+// because whatever closes a watch first moves the inbox's jobs out if the
+// watch is the inbox's (see Pool.followIn), in the same hold of in.mu that
+// lets go of it. So a job that is in the inbox when its context ends is
+// failed at once by the watch's AfterFunc, which moves it out first, as if
+// it had been queued under p.mu.
 type inbox struct {
 	mu         sync.Mutex
 	open       bool
 	head, tail *qlinks // linked through their queue links' next
+	// watch is the watch whose jobs may come through the inbox, nil if
+	// none, and watchDone its Done channel. They change only with p.mu
+	// held too, and every job in the inbox whose context can end belongs
+	// to watch: watched counts those.
+	watch     *watch
+	watchDone <-chan struct{}
+	watched   int
 }
 
-// add queues j in the inbox and reports whether it did: not if the inbox
-// is closed.
-func (in *inbox) add(j job) bool {
+// add queues j, whose context's Done channel is done, in the inbox and
+// reports whether it did: not if the inbox is closed, nor if done is not
+// nil and not the inbox's watch's.
+func (in *inbox) add(j job, done <-chan struct{}) bool {
 	l := j.links()
 	in.mu.Lock()
-	if !in.open {
+	if !in.open || done != nil && done != in.watchDone {
 		in.mu.Unlock()
 		return false
 	}
 	l.job = j
 	l.queued.Store(true)
 	l.queue = links{}
+	l.w = nil
+	if done != nil {
+		l.w = in.watch // joins it as it leaves the inbox (see enqueue)
+		in.watched++
+	}
 	if in.tail == nil {
 		in.head = l
 	} else {
@@ -334,10 +368,41 @@ func (in *inbox) setOpen(open bool) {
 func (in *inbox) takeAll(close int) *qlinks {
 	in.mu.Lock()
 	l := in.head
-	in.head, in.tail = nil, nil
+	in.head, in.tail, in.watched = nil, nil, 0
 	if close == closeAll || close == closeEmpty && l == nil {
 		in.open = false
 	}
+	in.mu.Unlock()
+	return l
+}
+
+// follow makes w the watch whose jobs may come through the inbox (nil:
+// none), and empties the inbox, returning its jobs. p.mu must be held.
+func (in *inbox) follow(w *watch) *qlinks {
+	in.mu.Lock()
+	l := in.head
+	in.head, in.tail, in.watched = nil, nil, 0
+	in.watch, in.watchDone = w, nil
+	if w != nil {
+		in.watchDone = w.done
+	}
+	in.mu.Unlock()
+	return l
+}
+
+// takeWatched empties the inbox and returns its jobs, and, if none of them
+// is a job of the inbox's watch, stops following that watch, in the same
+// hold of in.mu: the watch's last queued job has left it (see Pool.left),
+// and it closes unless some of its jobs were in the inbox. p.mu must be
+// held.
+func (in *inbox) takeWatched() *qlinks {
+	in.mu.Lock()
+	l := in.head
+	in.head, in.tail = nil, nil
+	if in.watched == 0 {
+		in.watch, in.watchDone = nil, nil
+	}
+	in.watched = 0
 	in.mu.Unlock()
 	return l
 }
@@ -376,12 +441,26 @@ func (p *Pool) closeInbox() {
 	}
 }
 
+// followIn makes w, an open watch or nil, the one whose jobs may come
+// through the inbox, first moving the inbox's jobs to the queue, so that
+// the jobs of the watch it followed until now join that watch. p.mu must
+// be held.
+func (p *Pool) followIn(w *watch) {
+	if p.in.watch != w {
+		p.enqueue(p.in.follow(w))
+	}
+}
+
 // enqueue pushes the jobs linked from l, which were in the inbox, on the
-// queue's tail and counts them active. p.mu must be held.
+// queue's tail, each under its watch if it has one, and counts them
+// active. p.mu must be held.
 func (p *Pool) enqueue(l *qlinks) {
 	for l != nil {
 		next := l.queue.next
 		p.queue.push(l, inQueue)
+		if l.w != nil {
+			l.w.jobs.push(l, inWatch)
+		}
 		p.active++
 		l = next
 	}
