@@ -13,10 +13,12 @@ import (
 
 // take takes l, the head of the queue, out of it and out of its watch, of
 // which it is the head too, for a worker to run it, and returns the jobs
-// behind it. Unlike unqueue, take writes nothing into those jobs: another
-// core may have just written them, and this runs under p.mu, which every
-// worker and submitter waits for. Their back links still name l until the
-// worker mends them once l's future is done. p.mu must be held.
+// behind it. Unlike unqueue, take writes nothing into those jobs (unless l
+// was the last job queued under its watch while more of the watch's jobs
+// wait in the inbox: then left moves them behind it): another core may
+// have just written them, and this runs under p.mu, which every worker and
+// submitter waits for. Their back links still name l until the worker
+// mends them once l's future is done. p.mu must be held.
 func (p *Pool) take(l *qlinks) jobsBehind {
 	b := jobsBehind{queue: p.queue.popHead(l, inQueue)}
 	if w := l.w; w != nil {
@@ -68,8 +70,8 @@ func (p *Pool) unqueue(l *qlinks) {
 // than per job, serves a request that fans out into many jobs, and requests
 // whose contexts share a Done channel (context.WithValue over one base, as
 // a message consumer makes for each message). The watch is closed, and its
-// AfterFunc stopped, when its last job leaves the queue or when the channel
-// is closed; a closed watch keeps nothing of any context, and the pool's own
+// AfterFunc stopped, when its last job leaves the queue and none of its
+// jobs waits in the inbox, or when the channel is closed; a closed watch keeps nothing of any context, and the pool's own
 // watch is free again once no job is linked to it.
 //
 // context.AfterFunc keeps the context it was given until stopped (the
@@ -159,7 +161,9 @@ func (p *Pool) left(w *watch, l *qlinks) {
 
 // rewatch moves the AfterFunc of w, whose owner has left it, to the
 // context of the newest job queued under it: that job leaves last, unless
-// canceled, so a request's jobs queued in a run move it at most once. If
+// canceled, so a request's jobs queued in a run move it at most once, or
+// once more each time its jobs queued under p.mu run out while more of
+// them wait in the inbox (which moves them under it). If
 // the AfterFunc has started, the channel is closed and the AfterFunc is on
 // its way to expire w: it is left alone, and w has no owner. p.mu must be
 // held.
