@@ -1418,7 +1418,9 @@ func (grp *fzGroup) cause() error {
 // fork forks a function into the group that a picks. At once, it returns
 // v (a%3 == 0), fails with error v, or panics with v; gated, it waits to be
 // released, and is canceled at once if a&4. A function forked into a
-// group that failed or was waited for never runs.
+// group that failed or was waited for never runs: it fails with
+// ErrNotRun and the group's failure, or, after a Wait that returned nil,
+// with ErrNotRun and not context.Canceled (see Fork).
 func (z *fuzzer) fork(a, v byte, gated bool) {
 	grp := z.group(a)
 	x := &fzFut{zero: 0, val: 0}
@@ -1467,6 +1469,12 @@ func (z *fuzzer) fork(a, v byte, gated bool) {
 		fn = counted(func(context.Context) (int, error) { fuzzPanic(int(v)); return 0, nil })
 	}
 	switch {
+	case skipped && grp.waited && grp.first == nil:
+		// After a Wait that returned nil: not run, and not for a cause
+		// a caller would take for its client's going away.
+		z.settle(x, nil, &errCell{check: func(err error) bool {
+			return errors.Is(err, future.ErrNotRun) && !errors.Is(err, context.Canceled)
+		}}, nil)
 	case skipped:
 		cause := grp.cause()
 		z.settle(x, nil, &errCell{check: func(err error) bool {
