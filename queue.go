@@ -71,8 +71,9 @@ func (p *Pool) unqueue(l *qlinks) {
 // whose contexts share a Done channel (context.WithValue over one base, as
 // a message consumer makes for each message). The watch is closed, and its
 // AfterFunc stopped, when its last job leaves the queue and none of its
-// jobs waits in the inbox, or when the channel is closed; a closed watch keeps nothing of any context, and the pool's own
-// watch is free again once no job is linked to it.
+// jobs waits in the inbox, or when the channel is closed; a closed watch
+// keeps nothing of any context, and the pool's own watch is free again
+// once no job is linked to it.
 //
 // context.AfterFunc keeps the context it was given until stopped (the
 // context package links it to its parent), and so does the function it
@@ -142,7 +143,8 @@ func (p *Pool) follow(w *watch, ctx context.Context, l *qlinks) {
 }
 
 // left closes w, and stops its AfterFunc, if l, a job that has just left
-// it, was its last; if l owned w, it moves w's AfterFunc to the newest job
+// it, was its last and none of w's jobs waits in the inbox (those it moves
+// under w, behind l); if l owned w, it moves w's AfterFunc to the newest job
 // still queued under it. p.mu must be held.
 func (p *Pool) left(w *watch, l *qlinks) {
 	if w.open() && w.jobs.n == 0 && p.in.watch == w {
