@@ -348,6 +348,9 @@ func settleCallers[K comparable, V any](head *caller[K, V], v V, err error, tb *
 // runtime.Goexit (as t.FailNow does; see each). Each caller's link is cut
 // before its callbacks run, so that no done future keeps another alive.
 func runCallbacks[K comparable, V any](head *caller[K, V]) {
+	if head == nil {
+		return // none listed: most keys of a batch, once their callers left in settleCallers
+	}
 	n := 0
 	for c := head; c != nil; c = c.link.next {
 		n++

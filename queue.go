@@ -147,13 +147,15 @@ func (p *Pool) follow(w *watch, ctx context.Context, l *qlinks) {
 // under w, behind l); if l owned w, it moves w's AfterFunc to the newest job
 // still queued under it. p.mu must be held.
 func (p *Pool) left(w *watch, l *qlinks) {
-	if w.open() && w.jobs.n == 0 && p.in.watch == w {
+	if !w.open() {
+		return
+	}
+	if w.jobs.n == 0 && p.in.watch == w {
 		// w's jobs in the inbox join it, and it stays open; if there are
 		// none, the inbox lets go of w before another can come.
 		p.enqueue(p.in.takeWatched())
 	}
 	switch {
-	case !w.open():
 	case w.jobs.n == 0:
 		p.unwatch(w)()
 	case w.owner == l:
@@ -373,8 +375,7 @@ func (in *inbox) setOpen(open bool) {
 // held.
 func (in *inbox) takeAll(close int) *qlinks {
 	in.mu.Lock()
-	l := in.head
-	in.head, in.tail, in.watched = nil, nil, 0
+	l := in.empty()
 	if close == closeAll || close == closeEmpty && l == nil {
 		in.open = false
 	}
@@ -386,8 +387,7 @@ func (in *inbox) takeAll(close int) *qlinks {
 // none), and empties the inbox, returning its jobs. p.mu must be held.
 func (in *inbox) follow(w *watch) *qlinks {
 	in.mu.Lock()
-	l := in.head
-	in.head, in.tail, in.watched = nil, nil, 0
+	l := in.empty()
 	in.watch, in.watchDone = w, nil
 	if w != nil {
 		in.watchDone = w.done
@@ -403,13 +403,18 @@ func (in *inbox) follow(w *watch) *qlinks {
 // held.
 func (in *inbox) takeWatched() *qlinks {
 	in.mu.Lock()
-	l := in.head
-	in.head, in.tail = nil, nil
 	if in.watched == 0 {
 		in.watch, in.watchDone = nil, nil
 	}
-	in.watched = 0
+	l := in.empty()
 	in.mu.Unlock()
+	return l
+}
+
+// empty empties the inbox and returns its jobs. in.mu must be held.
+func (in *inbox) empty() *qlinks {
+	l := in.head
+	in.head, in.tail, in.watched = nil, nil, 0
 	return l
 }
 
