@@ -723,17 +723,10 @@ func TestBatcherFirstLoadThatLeftKeepsNothingAlive(t *testing.T) {
 	})
 	t.Run("left a key another caller kept", func(t *testing.T) {
 		t.Parallel()
-		release, fetching := make(chan struct{}), make(chan struct{})
-		fetch, fetchCollected, _ := trackedFetch(fetching, release)
-		b := future.NewBatcher(1, time.Hour, fetch)
-		fetch = nil
 		firstCtx, firstCtxCollected := trackedCtx(context.Background())
-		first := b.Load(firstCtx, 1)
-		receive(t, fetching)
-		stayer := b.Load(context.Background(), 1) // joins the key being fetched
-		b = nil
+		_, first, stayer, fetchCollected, release := loadJoinedWhileFetching(t, firstCtx) // the Batcher is not kept
 		first.Cancel()
-		close(release)
+		release()
 		v, err := await(t, stayer)
 		require.NoError(t, err)
 		require.NotNil(t, v)
@@ -769,13 +762,8 @@ func TestBatcherAnsweredLoadsLetGo(t *testing.T) {
 	})
 	t.Run("by a later caller of its key", func(t *testing.T) {
 		t.Parallel()
-		release, fetching := make(chan struct{}), make(chan struct{})
-		fetch, _, _ := trackedFetch(fetching, release)
-		b := future.NewBatcher(1, time.Hour, fetch)
-		first := b.Load(context.Background(), 1)
-		receive(t, fetching)
-		stayer := b.Load(context.Background(), 1) // joins the key being fetched
-		close(release)
+		b, first, stayer, _, release := loadJoinedWhileFetching(t, context.Background())
+		release()
 		for _, f := range []*future.Future[*payload]{first, stayer} {
 			_, err := await(t, f)
 			require.NoError(t, err)
@@ -786,6 +774,22 @@ func TestBatcherAnsweredLoadsLetGo(t *testing.T) {
 		runtime.KeepAlive(stayer)
 		runtime.KeepAlive(b)
 	})
+}
+
+// loadJoinedWhileFetching makes a Batcher of one key a batch, with
+// trackedFetch, loads key 1 with firstCtx and, once that batch is being
+// fetched, loads key 1 again as stayer, which joins it. release lets the
+// fetch return; fetchCollected is closed once the Batcher and its fetch
+// are collected.
+func loadJoinedWhileFetching(t *testing.T, firstCtx context.Context) (b *future.Batcher[int, *payload], first, stayer *future.Future[*payload], fetchCollected <-chan struct{}, release func()) {
+	t.Helper()
+	released, fetching := make(chan struct{}), make(chan struct{})
+	fetch, fetchCollected, _ := trackedFetch(fetching, released)
+	b = future.NewBatcher(1, time.Hour, fetch)
+	first = b.Load(firstCtx, 1)
+	receive(t, fetching)
+	stayer = b.Load(context.Background(), 1) // joins the key being fetched
+	return b, first, stayer, fetchCollected, func() { close(released) }
 }
 
 // trackedFetch returns a fetch for NewBatcher that closes fetching, waits

@@ -422,10 +422,7 @@ func TestPoolInbox(t *testing.T) {
 		defer p.mu.Unlock()
 		p.in.mu.Lock()
 		defer p.in.mu.Unlock()
-		for l := p.in.head; l != nil; l = l.queue.next {
-			inbox++
-		}
-		return p.queue.n, inbox, p.in.open
+		return p.queue.n, p.in.len(), p.in.open
 	}
 
 	var ran []string // appended to by the one worker, read after Wait
@@ -559,15 +556,10 @@ func TestPoolInboxWatchedJobs(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("the first function did not start")
 			}
-			inbox := func() (n int) {
-				p.mu.Lock()
-				defer p.mu.Unlock()
+			inbox := func() int {
 				p.in.mu.Lock()
 				defer p.in.mu.Unlock()
-				for l := p.in.head; l != nil; l = l.queue.next {
-					n++
-				}
-				return n
+				return p.in.len()
 			}
 			cause := errors.New("request timed out")
 			request, cancel := context.WithCancelCause(context.Background())
@@ -602,6 +594,14 @@ func TestPoolInboxWatchedJobs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// len counts the jobs in the inbox. in.mu must be held.
+func (in *inbox) len() (n int) {
+	for l := in.head; l != nil; l = l.queue.next {
+		n++
+	}
+	return n
 }
 
 // startedKey is the context key of the channel withStarted adds.
