@@ -63,22 +63,8 @@ func batchLibs(b *testing.B, per int) {
 			return v
 		})
 	})
-	b.Run("lib=floor", func(b *testing.B) {
-		batchRounds(b, per, func(gate <-chan struct{}) func(int) *future.Future[int] {
-			l := newFloorLoader(batchMaxKeys, batchWait, func(keys []int) map[int]int {
-				<-gate
-				m := make(map[int]int, len(keys))
-				for _, k := range keys {
-					m[k] = valueOf(k)
-				}
-				return m
-			})
-			return l.load
-		}, func(f *future.Future[int]) int {
-			v, _ := f.Result()
-			return v
-		})
-	})
+	b.Run("lib=floor", func(b *testing.B) { floorRounds[struct{}](b, per) })
+	b.Run("lib=floor-padded", func(b *testing.B) { floorRounds[[8]*int](b, per) })
 	b.Run("lib=dataloadgen", func(b *testing.B) {
 		batchRounds(b, per, func(gate <-chan struct{}) func(int) func() (int, error) {
 			l := dataloadgen.NewLoader(func(_ context.Context, keys []int) ([]int, []error) {
@@ -110,6 +96,24 @@ func batchLibs(b *testing.B, per int) {
 			v, _ := thunk()
 			return v
 		})
+	})
+}
+
+// floorRounds runs the Batch workloads on a floorLoader[P].
+func floorRounds[P any](b *testing.B, per int) {
+	batchRounds(b, per, func(gate <-chan struct{}) func(int) *future.Future[int] {
+		l := newFloorLoader[P](batchMaxKeys, batchWait, func(keys []int) map[int]int {
+			<-gate
+			m := make(map[int]int, len(keys))
+			for _, k := range keys {
+				m[k] = valueOf(k)
+			}
+			return m
+		})
+		return l.load
+	}, func(f *future.Future[int]) int {
+		v, _ := f.Result()
+		return v
 	})
 }
 

@@ -109,35 +109,40 @@ func poolFloor(b *testing.B) {
 // of a batch once. A caller is one allocation, its future and links in
 // one; a key's first caller stands for the key in the map and the batch.
 // It keeps no context, lets no caller leave, and recovers no panic.
-type floorLoader struct {
+//
+// P pads each caller: struct{} for the floor itself; [8]*int makes a
+// caller 160 bytes, the size of a new key's allocation in a Batcher, so
+// that floor-padded tells how much of a gap to the floor is those bytes.
+type floorLoader[P any] struct {
 	mu      sync.Mutex
-	m       map[int]*floorCaller
-	pending *floorBatch
+	m       map[int]*floorCaller[P]
+	pending *floorBatch[P]
 	maxKeys int
 	wait    time.Duration
 	fetch   func(keys []int) map[int]int
 }
 
-type floorCaller struct {
+type floorCaller[P any] struct {
+	pad  P // first, so that a zero-size P adds nothing
 	f    future.Future[int]
 	key  int
-	next *floorCaller // the key's next caller
-	tail *floorCaller // in a key's first caller: its last caller
+	next *floorCaller[P] // the key's next caller
+	tail *floorCaller[P] // in a key's first caller: its last caller
 }
 
-type floorBatch struct {
-	l     *floorLoader
-	keys  []*floorCaller // each key's first caller
+type floorBatch[P any] struct {
+	l     *floorLoader[P]
+	keys  []*floorCaller[P] // each key's first caller
 	timer *time.Timer
 }
 
-func newFloorLoader(maxKeys int, wait time.Duration, fetch func(keys []int) map[int]int) *floorLoader {
-	return &floorLoader{m: make(map[int]*floorCaller, maxKeys), maxKeys: maxKeys, wait: wait, fetch: fetch}
+func newFloorLoader[P any](maxKeys int, wait time.Duration, fetch func(keys []int) map[int]int) *floorLoader[P] {
+	return &floorLoader[P]{m: make(map[int]*floorCaller[P], maxKeys), maxKeys: maxKeys, wait: wait, fetch: fetch}
 }
 
-func (l *floorLoader) load(key int) *future.Future[int] {
-	c := &floorCaller{key: key}
-	var full *floorBatch
+func (l *floorLoader[P]) load(key int) *future.Future[int] {
+	c := &floorCaller[P]{key: key}
+	var full *floorBatch[P]
 	l.mu.Lock()
 	if first := l.m[key]; first != nil {
 		first.tail.next, first.tail = c, c
@@ -146,7 +151,7 @@ func (l *floorLoader) load(key int) *future.Future[int] {
 		l.m[key] = c
 		p := l.pending
 		if p == nil {
-			p = &floorBatch{l: l, keys: make([]*floorCaller, 0, l.maxKeys)}
+			p = &floorBatch[P]{l: l, keys: make([]*floorCaller[P], 0, l.maxKeys)}
 			p.timer = time.AfterFunc(l.wait, p.dispatch)
 			l.pending = p
 		}
@@ -162,7 +167,7 @@ func (l *floorLoader) load(key int) *future.Future[int] {
 	return &c.f
 }
 
-func (p *floorBatch) dispatch() {
+func (p *floorBatch[P]) dispatch() {
 	l := p.l
 	l.mu.Lock()
 	if l.pending == p {

@@ -63,7 +63,7 @@ if [ -z "${REPORT_ONLY:-}" ]; then
 			Pool) libs=(baseline future future-request future-bounded floor errgroup conc conc-results ants) n=$pooln ;;
 			Group) libs=(future errgroup errgroup-fork conc) n=$benchtime ;;
 			Flights) libs=(future singleflight) n=$benchtime ;;
-			Batch | BatchDistinct) libs=(future floor dataloadgen dataloader) n=$benchtime ;;
+			Batch | BatchDistinct) libs=(future floor floor-padded dataloadgen dataloader) n=$benchtime ;;
 			CallsRoundtrip) libs=(future map) n=$benchtime ;;
 			CallsRoundtripCtx | CallsStorm) libs=(future map map-watched) n=$benchtime ;;
 			esac
