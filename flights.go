@@ -420,15 +420,15 @@ type leadCaller[K comparable, V any] struct {
 	own flight[K, V]
 }
 
-// newCaller makes the share of a caller with ctx in a flight, with lead,
-// in a leadCaller whose room for a flight is own; without, own is nil.
-// The caller listens to its
-// own future first, so that whoever completes it, the caller leaves before
-// any callback runs. If ctx can end (its Done is not nil), watched is true
-// and the caller must call watch(ctx) once it has joined. With awaited,
-// the future's done channel is made now, for a caller that will wait for
-// its future as a caller of singleflight's DoChan does for its channel;
-// otherwise a reader makes it if it must block.
+// newCaller makes the share of a caller with ctx in a flight: with lead,
+// in a leadCaller whose room for a flight is own; without, own is nil. The
+// caller listens to its own future first, so that whoever completes it,
+// the caller leaves before any callback runs. If ctx can end (its Done is
+// not nil), watched is true and the caller must call watch(ctx) once it
+// has joined. With awaited, the future's done channel is made now, for a
+// caller that will wait for its future as a caller of singleflight's
+// DoChan does for its channel; otherwise a reader makes it if it must
+// block.
 func newCaller[K comparable, V any](ctx context.Context, awaited, lead bool) (c *caller[K, V], own *flight[K, V], watched bool) {
 	if lead {
 		lc := new(leadCaller[K, V])
